@@ -1,0 +1,204 @@
+"""A city's vocabulary, loaded from its directory: services, departments, streets."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tomllib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class CityConfigError(Exception):
+    """A city directory is missing a file or holds an invalid entry."""
+
+
+class Urgency(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Department:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Service:
+    """One entry of the Open311 catalog plus Cityline's own fields."""
+
+    code: str  # Open311 service_code
+    name: str  # Open311 service_name, as the catalog writes it
+    spoken_name: str  # short phrase read back to callers: "a streetlight out"
+    group: str
+    description: str
+    department: str  # Department.code
+    default_urgency: Urgency
+    keywords: tuple[str, ...]  # Open311 keywords
+    synonyms: tuple[str, ...]  # how residents say it, added by the city
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Street:
+    name: str  # base name: "Elm", "5th"
+    suffix: str  # full suffix word: "Street", "Avenue"
+    aliases: tuple[str, ...] = ()  # other ways the whole street is said
+    min_address: int | None = None
+    max_address: int | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.name} {self.suffix}".strip()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class City:
+    name: str
+    agency: str  # how the line introduces itself: "City services"
+    operator_number: str  # E.164, dialled when a caller asks for a person
+    example_address: str  # used in reprompts: "for example 200 Main Street"
+    services: tuple[Service, ...]
+    departments: tuple[Department, ...]
+    streets: tuple[Street, ...]
+    directory: Path = field(default=Path("."))
+
+    def service(self, code: str) -> Service:
+        for service in self.services:
+            if service.code == code:
+                return service
+        raise KeyError(code)
+
+    def department(self, code: str) -> Department:
+        for department in self.departments:
+            if department.code == code:
+                return department
+        raise KeyError(code)
+
+
+def _split(value: str | None, sep: str) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(part.strip() for part in value.split(sep) if part.strip())
+
+
+def _read_json(path: Path) -> list[dict[str, object]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CityConfigError(f"{path.name} is missing in {path.parent}") from exc
+    except json.JSONDecodeError as exc:
+        raise CityConfigError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(data, list):
+        raise CityConfigError(f"{path}: expected a JSON list")
+    return data
+
+
+def _load_services(path: Path, department_codes: set[str]) -> tuple[Service, ...]:
+    services: list[Service] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(_read_json(path)):
+        where = f"{path.name}[{index}]"
+        try:
+            code = str(raw["service_code"])
+            name = str(raw["service_name"])
+            department = str(raw["department"])
+        except KeyError as exc:
+            raise CityConfigError(f"{where}: missing field {exc}") from exc
+        if code in seen:
+            raise CityConfigError(f"{where}: duplicate service_code {code}")
+        seen.add(code)
+        if department not in department_codes:
+            raise CityConfigError(f"{where}: unknown department {department!r}")
+        synonyms = raw.get("synonyms", [])
+        if not isinstance(synonyms, list):
+            raise CityConfigError(f"{where}: synonyms must be a list")
+        try:
+            urgency = Urgency(str(raw.get("urgency", "normal")))
+        except ValueError as exc:
+            raise CityConfigError(f"{where}: unknown urgency {exc}") from exc
+        services.append(
+            Service(
+                code=code,
+                name=name,
+                spoken_name=str(raw.get("spoken_name") or name),
+                group=str(raw.get("group", "")),
+                description=str(raw.get("description", "")),
+                department=department,
+                default_urgency=urgency,
+                keywords=_split(str(raw.get("keywords") or ""), ","),
+                synonyms=tuple(str(s) for s in synonyms),
+            )
+        )
+    if not services:
+        raise CityConfigError(f"{path}: the catalog has no services")
+    return tuple(services)
+
+
+def _optional_int(value: str | None) -> int | None:
+    return int(value) if value and value.strip() else None
+
+
+def _load_streets(path: Path) -> tuple[Street, ...]:
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError as exc:
+        raise CityConfigError(f"streets.csv is missing in {path.parent}") from exc
+    streets: list[Street] = []
+    for line, row in enumerate(rows, start=2):
+        name = (row.get("name") or "").strip()
+        suffix = (row.get("suffix") or "").strip()
+        if not name:
+            raise CityConfigError(f"{path.name}:{line}: street without a name")
+        if not suffix:
+            raise CityConfigError(f"{path.name}:{line}: street {name!r} has no suffix")
+        streets.append(
+            Street(
+                name=name,
+                suffix=suffix,
+                aliases=_split(row.get("aliases"), "|"),
+                min_address=_optional_int(row.get("min_address")),
+                max_address=_optional_int(row.get("max_address")),
+            )
+        )
+    if not streets:
+        raise CityConfigError(f"{path}: no streets")
+    return tuple(streets)
+
+
+def load_city(directory: Path) -> City:
+    """Read and check a city directory.
+
+    Raises:
+        CityConfigError: a file is missing or an entry is invalid.
+    """
+    directory = Path(directory)
+    try:
+        settings = tomllib.loads((directory / "city.toml").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CityConfigError(f"city.toml is missing in {directory}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise CityConfigError(f"{directory / 'city.toml'}: {exc}") from exc
+    departments = tuple(
+        Department(code=str(raw["code"]), name=str(raw["name"]))
+        for raw in _read_json(directory / "departments.json")
+    )
+    codes = {d.code for d in departments}
+    services = _load_services(directory / "services.json", codes)
+    streets = _load_streets(directory / "streets.csv")
+    try:
+        return City(
+            name=str(settings["name"]),
+            agency=str(settings.get("agency", "City services")),
+            operator_number=str(settings["operator_number"]),
+            example_address=str(settings["example_address"]),
+            services=services,
+            departments=departments,
+            streets=streets,
+            directory=directory,
+        )
+    except KeyError as exc:
+        raise CityConfigError(f"city.toml: missing setting {exc}") from exc
