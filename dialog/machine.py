@@ -1,0 +1,452 @@
+"""The conversation as a pure state machine: (state, event) -> (state, actions)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import assert_never
+
+from nlu.address import AddressMatch, StreetIndex
+from nlu.category import CategoryMatcher
+from nlu.corrections import Part, which_part
+from nlu.intents import Intent, detect_intent
+from nlu.numbers import normalize_numbers, spoken_digits
+from nlu.urgency import detect_urgency
+from nlu.yes_no import parse_yes_no
+
+from dialog.actions import (
+    Action,
+    CreateWorkOrder,
+    Expect,
+    Hangup,
+    Listen,
+    LookUpCase,
+    Say,
+    Transfer,
+    WorkOrderDraft,
+)
+from dialog.events import (
+    CallStarted,
+    CaseLookedUp,
+    Event,
+    KeyPress,
+    Silence,
+    Utterance,
+    WorkOrderCreated,
+)
+from dialog.events import Hangup as HangupEvent
+from dialog.prompts import CityWords, Prompts
+from dialog.state import CallState, Outcome, Phase, Report
+from nlu.city import City
+
+Step = tuple[CallState, list[Action]]
+
+_EXPECT = {
+    Phase.OPENING: Expect.OPENING,
+    Phase.ASK_CATEGORY: Expect.CATEGORY,
+    Phase.ASK_ADDRESS: Expect.ADDRESS,
+    Phase.ASK_URGENCY: Expect.URGENCY,
+    Phase.CONFIRM: Expect.YES_NO,
+    Phase.ASK_CORRECTION: Expect.CORRECTION,
+    Phase.OFFER_REPEAT: Expect.YES_NO,
+    Phase.ASK_CASE_NUMBER: Expect.DIGITS,
+    Phase.ANYTHING_ELSE: Expect.OPENING,
+}
+# Phases in which the agent waits for the caller (and so counts silences).
+LISTENING_PHASES = frozenset(_EXPECT)
+# A third unusable answer to the same question goes to a person.
+_MAX_NOT_UNDERSTOOD = 3
+_MAX_NO_INPUT = 3
+_MAX_CASE_ATTEMPTS = 3
+_MAX_REPEATS = 2
+# Shortest case number worth looking up when it is spoken, not keyed.
+_MIN_SPOKEN_CASE_DIGITS = 5
+_BARE_NUMBER = re.compile(r"\b(\d{1,6})\b")
+
+
+class Dialog:
+    """The 311 conversation for one city; built once, shared by every call."""
+
+    def __init__(self, city: City) -> None:
+        self._city = city
+        self.prompts = Prompts(CityWords.from_city(city))
+        self._streets = StreetIndex(city.streets)
+        self._categories = CategoryMatcher(city.services)
+
+    def step(self, state: CallState, event: Event) -> Step:
+        """Advance the conversation by one event."""
+        if state.phase is Phase.ENDED:
+            return state, []
+        match event:
+            case CallStarted():
+                return self._ask(state, Phase.OPENING, [self.prompts.fixed("greeting")])
+            case Utterance():
+                return self._on_utterance(state, event.text.strip())
+            case KeyPress():
+                return self._on_key(state, event.digit)
+            case Silence():
+                return self._on_silence(state)
+            case HangupEvent():
+                return replace(
+                    state,
+                    phase=Phase.ENDED,
+                    outcome=state.outcome or Outcome.ABANDONED,
+                ), []
+            case WorkOrderCreated():
+                return self._on_created(state, event)
+            case CaseLookedUp():
+                return self._on_case(state, event)
+            case _:
+                assert_never(event)
+
+    # -- building blocks ---------------------------------------------------
+
+    def _ask(self, state: CallState, phase: Phase, says: list[Say]) -> Step:
+        state = replace(state, phase=phase, last_prompts=tuple(s.text for s in says))
+        return state, [*says, Listen(expect=_EXPECT[phase])]
+
+    def _end(self, state: CallState, say: Say, outcome: Outcome | None) -> Step:
+        state = replace(state, phase=Phase.ENDED, outcome=outcome or state.outcome)
+        return state, [say, Hangup()]
+
+    def _transfer(self, state: CallState, say: Say) -> Step:
+        state = replace(state, phase=Phase.ENDED, outcome=Outcome.TRANSFERRED)
+        return state, [say, Transfer()]
+
+    def _not_understood(self, state: CallState, reprompt: Say) -> Step:
+        count = state.not_understood_count + 1
+        if count >= _MAX_NOT_UNDERSTOOD:
+            return self._transfer(state, self.prompts.fixed("cannot_understand"))
+        state = replace(state, not_understood_count=count)
+        return self._ask(state, state.phase, [reprompt])
+
+    # -- utterances ----------------------------------------------------------
+
+    def _on_utterance(self, state: CallState, text: str) -> Step:
+        if state.phase not in LISTENING_PHASES:
+            return state, []
+        intent = detect_intent(text) if text else None
+        if intent is Intent.EMERGENCY:
+            return self._end(state, self.prompts.fixed("emergency"), Outcome.EMERGENCY)
+        if intent is Intent.OPERATOR:
+            return self._transfer(state, self.prompts.fixed("transfer"))
+        state = replace(state, no_input_count=0)
+        if intent is Intent.REPEAT and state.phase is not Phase.OFFER_REPEAT:
+            says = [Say(text=t) for t in state.last_prompts]
+            return state, [*says, Listen(expect=_EXPECT[state.phase])]
+        match state.phase:
+            case Phase.OPENING | Phase.ANYTHING_ELSE:
+                return self._on_opening(state, text, intent)
+            case Phase.ASK_CATEGORY:
+                return self._on_category(state, text)
+            case Phase.ASK_ADDRESS:
+                return self._on_address(state, text)
+            case Phase.ASK_URGENCY:
+                return self._on_urgency(state, text)
+            case Phase.CONFIRM:
+                return self._on_confirm(state, text)
+            case Phase.ASK_CORRECTION:
+                return self._on_correction(state, text)
+            case Phase.OFFER_REPEAT:
+                return self._on_offer_repeat(state, text, intent)
+            case Phase.ASK_CASE_NUMBER:
+                return self._on_spoken_case_number(state, text)
+        return state, []
+
+    def _on_opening(self, state: CallState, text: str, intent: Intent | None) -> Step:
+        if intent is Intent.STATUS:
+            return self._ask_case_number(state)
+        report, changed = self._extract(state.report, text, overwrite=False)
+        if changed:
+            return self._next_question(replace(state, report=report))
+        if state.phase is Phase.ANYTHING_ELSE:
+            answer = parse_yes_no(text)
+            if answer is False:
+                return self._end(state, self.prompts.fixed("goodbye"), None)
+            if answer is True:
+                return self._ask(
+                    state, Phase.ANYTHING_ELSE, [self.prompts.fixed("what_else")]
+                )
+        return self._not_understood(state, self.prompts.fixed("reprompt_opening"))
+
+    def _on_category(self, state: CallState, text: str) -> Step:
+        report, changed = self._extract(state.report, text, overwrite=False)
+        if report.service_code is None or not changed:
+            return self._not_understood(state, self.prompts.fixed("reprompt_category"))
+        return self._next_question(replace(state, report=report))
+
+    def _on_address(self, state: CallState, text: str) -> Step:
+        known = state.report.location
+        found = self._streets.find(text)
+        location = found
+        if known is not None and _is_street_only(known):
+            location = _complete_location(known, found, text)
+        if location is None:
+            if known is not None:
+                # Asked once for a number or cross street: the street alone will do.
+                return self._next_question(state, accept_street_only=True)
+            return self._not_understood(state, self.prompts.fixed("reprompt_address"))
+        report = replace(state.report, location=location)
+        return self._next_question(replace(state, report=report))
+
+    def _on_urgency(self, state: CallState, text: str) -> Step:
+        urgency = detect_urgency(text)
+        if urgency is None:
+            return self._not_understood(state, self.prompts.fixed("reprompt_urgency"))
+        report = replace(state.report, urgency=urgency)
+        return self._next_question(replace(state, report=report))
+
+    def _on_confirm(self, state: CallState, text: str) -> Step:
+        answer = parse_yes_no(text)
+        if answer is True:
+            return self._create(state)
+        # "No, it's at 414 Maple Avenue" corrects in one breath.
+        report, changed = self._extract(state.report, text, overwrite=True)
+        if changed:
+            return self._next_question(replace(state, report=report))
+        if answer is False:
+            return self._ask(
+                state, Phase.ASK_CORRECTION, [self.prompts.fixed("ask_correction")]
+            )
+        return self._not_understood(state, self.prompts.fixed("ask_yes_no"))
+
+    def _on_correction(self, state: CallState, text: str) -> Step:
+        report, changed = self._extract(state.report, text, overwrite=True)
+        if changed:
+            return self._next_question(replace(state, report=report))
+        part = which_part(text)
+        if part is None:
+            return self._not_understood(
+                state, self.prompts.fixed("reprompt_correction")
+            )
+        state = replace(state, not_understood_count=0)
+        match part:
+            case Part.CATEGORY | Part.DESCRIPTION:
+                report = replace(state.report, service_code=None, description=None)
+                return self._ask(
+                    replace(state, report=report),
+                    Phase.ASK_CATEGORY,
+                    [self.prompts.fixed("ask_category")],
+                )
+            case Part.LOCATION:
+                report = replace(state.report, location=None)
+                return self._ask(
+                    replace(state, report=report),
+                    Phase.ASK_ADDRESS,
+                    [self.prompts.ask_address(self._spoken_name(state.report))],
+                )
+            case Part.URGENCY:
+                return self._ask(
+                    state, Phase.ASK_URGENCY, [self.prompts.fixed("ask_urgency")]
+                )
+            case _:
+                assert_never(part)
+
+    def _on_offer_repeat(
+        self, state: CallState, text: str, intent: Intent | None
+    ) -> Step:
+        answer = parse_yes_no(text)
+        wants_repeat = intent is Intent.REPEAT or answer is True
+        if wants_repeat and state.case_number and state.repeats < _MAX_REPEATS:
+            state = replace(state, repeats=state.repeats + 1)
+            return self._ask(
+                state,
+                Phase.OFFER_REPEAT,
+                [
+                    self.prompts.repeat_case_number(state.case_number),
+                    self.prompts.fixed("offer_repeat"),
+                ],
+            )
+        return self._end(state, self.prompts.fixed("goodbye"), None)
+
+    def _on_spoken_case_number(self, state: CallState, text: str) -> Step:
+        digits = spoken_digits(text) or ""
+        if len(digits) >= _MIN_SPOKEN_CASE_DIGITS:
+            return self._look_up(state, digits)
+        return self._not_understood(state, self.prompts.fixed("ask_case_number"))
+
+    # -- keypad, silence, results ---------------------------------------------
+
+    def _on_key(self, state: CallState, digit: str) -> Step:
+        state = replace(state, no_input_count=0)
+        if state.phase is Phase.ASK_CASE_NUMBER:
+            if digit == "#":
+                if not state.keyed_digits:
+                    return self._ask(
+                        state, state.phase, [self.prompts.fixed("ask_case_number")]
+                    )
+                return self._look_up(state, state.keyed_digits)
+            if digit == "*":
+                return replace(state, keyed_digits=""), []
+            return replace(state, keyed_digits=state.keyed_digits + digit), []
+        if state.phase not in LISTENING_PHASES:
+            return state, []
+        if digit == "0":
+            return self._transfer(state, self.prompts.fixed("transfer"))
+        if digit == "1" and state.phase in (Phase.OPENING, Phase.ANYTHING_ELSE):
+            return self._ask_case_number(state)
+        return state, []
+
+    def _on_silence(self, state: CallState) -> Step:
+        if state.phase not in LISTENING_PHASES:
+            return state, []
+        if state.phase is Phase.ASK_CASE_NUMBER and state.keyed_digits:
+            # Callers often forget the pound key.
+            return self._look_up(state, state.keyed_digits)
+        if state.phase in (Phase.OFFER_REPEAT, Phase.ANYTHING_ELSE):
+            return self._end(state, self.prompts.fixed("goodbye"), None)
+        count = state.no_input_count + 1
+        if count >= _MAX_NO_INPUT:
+            return self._end(
+                state,
+                self.prompts.fixed("goodbye_no_input"),
+                Outcome.NO_INPUT,
+            )
+        state = replace(state, no_input_count=count)
+        nudge = "still_there" if count == 1 else "offer_keypad_or_operator"
+        says = [self.prompts.fixed(nudge), *(Say(text=t) for t in state.last_prompts)]
+        # Keep last_prompts as the question itself, not the nudge.
+        return state, [*says, Listen(expect=_EXPECT[state.phase])]
+
+    def _on_created(self, state: CallState, event: WorkOrderCreated) -> Step:
+        if state.phase is not Phase.CREATING:
+            return state, []
+        state = replace(
+            state,
+            case_number=event.case_number,
+            outcome=Outcome.WORK_ORDER_CREATED,
+            not_understood_count=0,
+        )
+        created = self.prompts.case_created(
+            case_number=event.case_number, department_name=event.department_name
+        )
+        return self._ask(
+            state, Phase.OFFER_REPEAT, [created, self.prompts.fixed("offer_repeat")]
+        )
+
+    def _on_case(self, state: CallState, event: CaseLookedUp) -> Step:
+        if state.phase is not Phase.LOOKING_UP:
+            return state, []
+        if event.status is not None:
+            status = event.status
+            said = self.prompts.case_status(
+                case_number=status.case_number,
+                status=status.status,
+                department_name=status.department_name,
+                updated_at=status.updated_at,
+            )
+            state = replace(state, outcome=Outcome.STATUS_READ, not_understood_count=0)
+            return self._ask(
+                state, Phase.ANYTHING_ELSE, [said, self.prompts.fixed("anything_else")]
+            )
+        attempts = state.case_attempts + 1
+        state = replace(state, case_attempts=attempts)
+        if attempts >= _MAX_CASE_ATTEMPTS:
+            return self._transfer(state, self.prompts.fixed("case_give_up"))
+        retry = (
+            self.prompts.case_not_found(event.case_number)
+            if event.is_well_formed
+            else self.prompts.fixed("case_malformed")
+        )
+        return self._ask(state, Phase.ASK_CASE_NUMBER, [retry])
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _ask_case_number(self, state: CallState) -> Step:
+        state = replace(state, keyed_digits="", not_understood_count=0)
+        return self._ask(
+            state, Phase.ASK_CASE_NUMBER, [self.prompts.fixed("ask_case_number")]
+        )
+
+    def _look_up(self, state: CallState, digits: str) -> Step:
+        state = replace(state, phase=Phase.LOOKING_UP, keyed_digits="")
+        return state, [LookUpCase(case_number=digits)]
+
+    def _create(self, state: CallState) -> Step:
+        report = state.report
+        assert report.service_code is not None and report.location is not None
+        service = self._city.service(report.service_code)
+        location = report.location
+        draft = WorkOrderDraft(
+            service_code=service.code,
+            address=location.spoken,
+            house_number=location.house_number,
+            street=location.street.full_name,
+            cross_street=location.cross_street.full_name
+            if location.cross_street
+            else None,
+            description=report.description or service.spoken_name,
+            urgency=report.urgency or service.default_urgency,
+        )
+        return replace(state, phase=Phase.CREATING), [CreateWorkOrder(draft=draft)]
+
+    def _spoken_name(self, report: Report) -> str:
+        if report.service_code is None:
+            return "problem"
+        return self._city.service(report.service_code).spoken_name
+
+    def _extract(
+        self, report: Report, text: str, *, overwrite: bool
+    ) -> tuple[Report, bool]:
+        """Fill slots from one utterance; returns the report and whether it changed."""
+        if not text:
+            return report, False
+        updated = report
+        category = self._categories.match(text)
+        if category is not None and (overwrite or updated.service_code is None):
+            updated = replace(
+                updated, service_code=category.service.code, description=text
+            )
+        location = self._streets.find(text)
+        if location is not None and (overwrite or updated.location is None):
+            updated = replace(updated, location=location)
+        urgency = detect_urgency(text)
+        if urgency is not None and (overwrite or updated.urgency is None):
+            updated = replace(updated, urgency=urgency)
+        return updated, updated != report
+
+    def _next_question(
+        self, state: CallState, *, accept_street_only: bool = False
+    ) -> Step:
+        """Ask for the first missing slot, or confirm when none is missing."""
+        state = replace(state, not_understood_count=0)
+        report = state.report
+        if report.service_code is None:
+            return self._ask(
+                state, Phase.ASK_CATEGORY, [self.prompts.fixed("ask_category")]
+            )
+        spoken_name = self._spoken_name(report)
+        if report.location is None:
+            return self._ask(
+                state, Phase.ASK_ADDRESS, [self.prompts.ask_address(spoken_name)]
+            )
+        if _is_street_only(report.location) and not accept_street_only:
+            street = report.location.street.full_name
+            return self._ask(
+                state, Phase.ASK_ADDRESS, [self.prompts.ask_house_number(street)]
+            )
+        service = self._city.service(report.service_code)
+        confirm = self.prompts.confirm(
+            spoken_name=spoken_name,
+            address=report.location.spoken,
+            urgency=report.urgency or service.default_urgency,
+        )
+        return self._ask(state, Phase.CONFIRM, [confirm])
+
+
+def _is_street_only(location: AddressMatch) -> bool:
+    return location.house_number is None and location.cross_street is None
+
+
+def _complete_location(
+    known: AddressMatch, found: AddressMatch | None, text: str
+) -> AddressMatch | None:
+    """Combine a street heard earlier with a number or cross street heard now."""
+    if found is not None and not _is_street_only(found):
+        return found
+    if found is not None and found.street != known.street:
+        return replace(known, cross_street=found.street)
+    number = _BARE_NUMBER.search(normalize_numbers(text))
+    if number is not None:
+        return replace(known, house_number=number.group(1))
+    return None

@@ -1,0 +1,188 @@
+"""Every sentence the agent says, in one file so wording is reviewed in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dialog.actions import Say
+from nlu.city import City, Urgency
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CityWords:
+    """The city's own words that prompts use; taken from its directory."""
+
+    agency: str  # "City services"
+    example_address: str  # "200 Main Street"
+    example_problems: tuple[str, str]  # two spoken service names
+
+    @classmethod
+    def from_city(cls, city: City) -> CityWords:
+        names = [service.spoken_name for service in city.services]
+        first = names[0]
+        second = names[1] if len(names) > 1 else names[0]
+        return cls(
+            agency=city.agency,
+            example_address=city.example_address,
+            example_problems=(first, second),
+        )
+
+
+class Prompts:
+    """Builds the agent's sentences; fixed ones carry a key so audio is cached."""
+
+    def __init__(self, words: CityWords) -> None:
+        self._words = words
+        first, second = words.example_problems
+        # Short sentences and commas before "press": the phone voice and the
+        # recognizer both do better with them (measured in the prompt WER test).
+        self._fixed = {
+            "greeting": (
+                f"{words.agency}. Tell me what problem you'd like to report. "
+                "Or, to check on a case you already have, press 1."
+            ),
+            "ask_category": "What is the problem you would like to report?",
+            "reprompt_category": (
+                "Sorry, I didn't catch that. Please tell me the problem, "
+                f"for example, a {first}, or a {second}."
+            ),
+            "reprompt_opening": (
+                "Sorry, I didn't catch that. Please tell me the problem, "
+                f"for example, a {first}. Or, to check on a case, press 1."
+            ),
+            "reprompt_address": (
+                "Sorry, I didn't get the address. Please say the street address, "
+                f"for example, {words.example_address}."
+            ),
+            "ask_yes_no": "Please say yes, or no.",
+            "ask_correction": (
+                "What should I change? The problem, the address, or the urgency?"
+            ),
+            "reprompt_correction": (
+                "Please say the problem, the address, or the urgency."
+            ),
+            "ask_urgency": "How urgent is it? Low, normal, or urgent?",
+            "reprompt_urgency": "Please say low, normal, or urgent.",
+            "ask_case_number": (
+                "Please enter your case number on the keypad, then press pound."
+            ),
+            "case_malformed": (
+                "That case number doesn't look right. "
+                "Please enter it again, then press pound."
+            ),
+            "case_give_up": (
+                "I'm sorry, I couldn't find that case. "
+                "Let me connect you with someone who can help."
+            ),
+            "offer_repeat": "Would you like me to repeat the case number?",
+            "anything_else": "Is there anything else I can help you with?",
+            "what_else": (
+                "Tell me the problem you'd like to report. "
+                "Or, to check on a case, press 1."
+            ),
+            "still_there": "Are you still there?",
+            "offer_keypad_or_operator": (
+                "You can also press 1 to check on a case, "
+                "or press 0 to talk to a person."
+            ),
+            "goodbye": "Thank you for calling. Goodbye.",
+            "goodbye_no_input": (
+                "I haven't heard anything, so I'll end the call now. "
+                "Please call back any time. Goodbye."
+            ),
+            "emergency": (
+                "This sounds like an emergency. Please hang up and dial 9 1 1 now."
+            ),
+            "transfer": "Please hold while I connect you with a person.",
+            "cannot_understand": (
+                "I'm sorry, I'm having trouble understanding. "
+                "Let me connect you with someone who can help."
+            ),
+        }
+
+    def fixed(self, key: str) -> Say:
+        return Say(text=self._fixed[key], key=key)
+
+    def all_fixed(self) -> dict[str, str]:
+        """Every prompt without slot values: rendered once at start-up."""
+        return dict(self._fixed)
+
+    # Prompts with slot values: rendered per turn, never cached.
+
+    def ask_address(self, spoken_name: str) -> Say:
+        return Say(
+            text=(
+                f"Where is the {spoken_name}? Please say the street address, "
+                "or the nearest intersection."
+            )
+        )
+
+    def ask_house_number(self, street: str) -> Say:
+        return Say(
+            text=f"What is the house number on {street}, or the nearest cross street?"
+        )
+
+    def confirm(self, *, spoken_name: str, address: str, urgency: Urgency) -> Say:
+        where = f"at {address}"
+        return Say(
+            text=f"{_article(spoken_name)} {spoken_name} {where}, "
+            f"{urgency.value} urgency. Is that right?"
+        )
+
+    def case_created(self, *, case_number: str, department_name: str) -> Say:
+        return Say(
+            text=f"Thank you. I've sent your report to {department_name}. "
+            f"Your case number is {spell_digits(case_number)}."
+        )
+
+    def repeat_case_number(self, case_number: str) -> Say:
+        return Say(text=f"Your case number is {spell_digits(case_number)}.")
+
+    def case_not_found(self, case_number: str) -> Say:
+        return Say(
+            text=f"I couldn't find case {spell_digits(case_number)}. "
+            "Please enter it again, then press pound."
+        )
+
+    def case_status(
+        self,
+        *,
+        case_number: str,
+        status: str,
+        department_name: str,
+        updated_at: datetime,
+    ) -> Say:
+        phrase = _STATUS_PHRASES.get(status, status.replace("_", " "))
+        return Say(
+            text=f"Case {spell_digits(case_number)} is {phrase}, "
+            f"with {department_name}. It was last updated on {spoken_date(updated_at)}."
+        )
+
+
+_STATUS_PHRASES = {
+    "received": "received, and waiting to be scheduled",
+    "in_progress": "in progress",
+    "resolved": "resolved",
+    "closed": "closed",
+    "referred": "referred to another agency",
+}
+
+
+def _article(phrase: str) -> str:
+    return "An" if phrase[:1].lower() in "aeiou" else "A"
+
+
+def spell_digits(digits: str) -> str:
+    """Digits separated by spaces, so the voice reads them one at a time."""
+    return " ".join(digits)
+
+
+def spoken_date(moment: datetime) -> str:
+    day = moment.day
+    suffix = (
+        "th"
+        if 11 <= day % 100 <= 13
+        else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    )
+    return f"{moment:%B} {day}{suffix}"

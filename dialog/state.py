@@ -1,0 +1,78 @@
+"""The state of one conversation: where it is, what is known, what went wrong."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from nlu.address import AddressMatch
+
+from nlu.city import Urgency
+
+
+class Phase(StrEnum):
+    START = "start"
+    OPENING = "opening"  # greeted; waiting for a problem or a request
+    ASK_CATEGORY = "ask_category"
+    ASK_ADDRESS = "ask_address"
+    ASK_URGENCY = "ask_urgency"
+    CONFIRM = "confirm"
+    ASK_CORRECTION = "ask_correction"
+    CREATING = "creating"  # waiting for WorkOrderCreated
+    OFFER_REPEAT = "offer_repeat"
+    ASK_CASE_NUMBER = "ask_case_number"
+    LOOKING_UP = "looking_up"  # waiting for CaseLookedUp
+    ANYTHING_ELSE = "anything_else"
+    ENDED = "ended"
+
+
+class Slot(StrEnum):
+    CATEGORY = "category"
+    LOCATION = "location"
+    DESCRIPTION = "description"
+    URGENCY = "urgency"
+
+
+class Outcome(StrEnum):
+    """How the call ended, as far as the dialog knows."""
+
+    WORK_ORDER_CREATED = "work_order_created"
+    STATUS_READ = "status_read"
+    TRANSFERRED = "transferred"
+    EMERGENCY = "emergency"
+    NO_INPUT = "no_input"
+    ABANDONED = "abandoned"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    """The slots of a report; None until the caller has given them."""
+
+    service_code: str | None = None
+    location: AddressMatch | None = None
+    description: str | None = None
+    urgency: Urgency | None = None  # None: the catalog default applies
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            Slot.CATEGORY: self.service_code,
+            Slot.LOCATION: self.location.spoken if self.location else None,
+            Slot.DESCRIPTION: self.description,
+            Slot.URGENCY: self.urgency.value if self.urgency else None,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallState:
+    phase: Phase = Phase.START
+    report: Report = Report()
+    confirming: bool = False  # slots are being corrected: go back to CONFIRM
+    no_input_count: int = 0  # silences in a row
+    not_understood_count: int = 0  # unusable answers in a row for this question
+    keyed_digits: str = ""
+    case_attempts: int = 0
+    case_number: str | None = None  # once the work order exists
+    repeats: int = 0
+    last_prompts: tuple[str, ...] = ()  # what "repeat that" says again
+    outcome: Outcome | None = None

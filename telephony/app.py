@@ -1,0 +1,199 @@
+"""The FastAPI app: Twilio voice webhooks, the Media Streams websocket, the API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.websockets import WebSocketDisconnect
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
+
+from telephony.bridge import CallSession
+from telephony.runtime import Runtime, build_runtime
+from telephony.settings import Settings
+from workorders import store
+from workorders.api import make_router
+from workorders.models import CallOutcome
+from workorders.privacy import mask_phone
+
+logger = logging.getLogger(__name__)
+
+VOICE_PATH = "/twilio/voice"
+AFTER_STREAM_PATH = "/twilio/after-stream"
+STREAM_PATH = "/twilio/stream"
+
+
+def stream_url(public_url: str) -> str:
+    """The websocket URL Twilio connects to, from the public http(s) base URL."""
+    base = public_url.rstrip("/")
+    if base.startswith("https://"):
+        base = "wss://" + base.removeprefix("https://")
+    elif base.startswith("http://"):
+        base = "ws://" + base.removeprefix("http://")
+    return base + STREAM_PATH
+
+
+def _twiml(response: VoiceResponse) -> Response:
+    return Response(content=str(response), media_type="application/xml")
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """The app; builds the runtime at start-up unless one is given (tests share one)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        app.state.runtime = runtime or await asyncio.to_thread(build_runtime, settings)
+        if (
+            not settings.twilio_auth_token
+            and not settings.insecure_skip_signature_check
+        ):
+            logger.warning(
+                "TWILIO_AUTH_TOKEN is not set: every Twilio request will be refused"
+            )
+        yield
+        if owned:
+            app.state.runtime.close()
+
+    app = FastAPI(title="Cityline", lifespan=lifespan)
+    validator = RequestValidator(settings.twilio_auth_token)
+    public = settings.public_url.rstrip("/")
+
+    def is_signed(url: str, params: dict[str, str], signature: str | None) -> bool:
+        if settings.insecure_skip_signature_check:
+            return True
+        if not settings.twilio_auth_token or not signature:
+            return False
+        return bool(validator.validate(url, params, signature))
+
+    async def signed_form(request: Request, path: str) -> dict[str, str]:
+        """The POST form, or 403 when X-Twilio-Signature does not match it."""
+        form = await request.form()
+        params = {key: str(value) for key, value in form.items()}
+        # Behind a tunnel the Host header is not what Twilio signed: use the
+        # configured public URL, plus the query string Twilio sent.
+        url = public + path
+        if request.url.query:
+            url += "?" + request.url.query
+        if not is_signed(url, params, request.headers.get("X-Twilio-Signature")):
+            logger.warning("refused an unsigned request to %s", path)
+            raise HTTPException(status_code=403)
+        return params
+
+    def get_runtime(request: Request) -> Runtime:
+        value: Runtime = request.app.state.runtime
+        return value
+
+    def get_session(request: Request) -> Iterator[Session]:
+        with get_runtime(request).sessions() as session:
+            yield session
+
+    def loopback_only(request: Request) -> None:
+        # Until the console brings accounts, the API answers this machine only.
+        host = request.client.host if request.client else ""
+        with contextlib.suppress(ValueError):
+            if ipaddress.ip_address(host).is_loopback:
+                return
+        if host == "testclient":
+            return
+        raise HTTPException(status_code=403)
+
+    @app.post(VOICE_PATH)
+    async def voice(request: Request) -> Response:
+        params = await signed_form(request, VOICE_PATH)
+        logger.info(
+            "incoming call %s from %s",
+            params.get("CallSid", "?"),
+            mask_phone(params.get("From")),
+        )
+        response = VoiceResponse()
+        connect = Connect(action=public + AFTER_STREAM_PATH, method="POST")
+        stream = connect.stream(url=stream_url(public))
+        # Query strings on the stream URL are dropped by Twilio: use <Parameter>.
+        stream.parameter(name="from", value=params.get("From", ""))
+        response.append(connect)
+        return _twiml(response)
+
+    @app.post(AFTER_STREAM_PATH)
+    async def after_stream(
+        request: Request, session: Annotated[Session, Depends(get_session)]
+    ) -> Response:
+        params = await signed_form(request, AFTER_STREAM_PATH)
+        call_sid = params.get("CallSid", "")
+        outcome = None
+        with contextlib.suppress(store.CallNotFound):
+            outcome = store.get_call(session, call_sid=call_sid).outcome
+        response = VoiceResponse()
+        if outcome == CallOutcome.TRANSFERRED:
+            dial = Dial(get_runtime(request).operator_number)
+            response.append(dial)
+        else:
+            response.hangup()
+        return _twiml(response)
+
+    @app.websocket(STREAM_PATH)
+    async def media_stream(websocket: WebSocket) -> None:
+        signature = websocket.headers.get("x-twilio-signature")
+        if not is_signed(stream_url(public), {}, signature):
+            logger.warning("refused an unsigned media stream")
+            # Closing before accept answers the upgrade with 403.
+            await websocket.close(code=1008)
+            return
+        await websocket.accept()
+        runtime: Runtime = websocket.app.state.runtime
+        call = CallSession(runtime, websocket.send_text)
+        await _pump(websocket, call)
+
+    app.include_router(
+        make_router(get_session), prefix="/api", dependencies=[Depends(loopback_only)]
+    )
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+async def _pump(websocket: WebSocket, call: CallSession) -> None:
+    """Feed the socket's messages to the call until either side ends it."""
+
+    async def receive() -> None:
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                data = message.get("text") or message.get("bytes")
+                if data is None:
+                    continue
+                try:
+                    await call.handle(data)
+                except Exception:
+                    logger.exception("a call failed while handling a message")
+                    return
+        except WebSocketDisconnect:
+            return
+
+    receiving = asyncio.create_task(receive())
+    closing = asyncio.create_task(call.closed.wait())
+    done, _ = await asyncio.wait(
+        {receiving, closing}, return_when=asyncio.FIRST_COMPLETED
+    )
+    if receiving in done:
+        # The socket went away (hang-up, or a failure): save what we have.
+        await call.finish(caller_hung_up=True)
+        closing.cancel()
+        return
+    receiving.cancel()
+    with contextlib.suppress(Exception):
+        await websocket.close()

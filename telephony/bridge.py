@@ -1,0 +1,441 @@
+"""One phone call: Twilio media in, speech recognized, dialog stepped, speech out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from dialog.actions import (
+    Action,
+    CreateWorkOrder,
+    Expect,
+    Hangup,
+    Listen,
+    LookUpCase,
+    Say,
+    Transfer,
+)
+from dialog.events import (
+    CallStarted,
+    CaseLookedUp,
+    CaseStatus,
+    Event,
+    KeyPress,
+    Silence,
+    Utterance,
+    WorkOrderCreated,
+)
+from dialog.events import Hangup as CallerHungUp
+from dialog.machine import LISTENING_PHASES
+from dialog.state import CallState, Outcome, Phase
+from telephony import twilio_stream as wire
+from telephony.runtime import Runtime
+from voice.mulaw import FRAME_BYTES, PHONE_RATE_HZ, decode_mulaw, split_frames, to_int16
+from voice.recording import CallRecorder, write_mono_wav
+from voice.stt import WHISPER_RATE_HZ, SpeechToTextError
+from voice.vad import (
+    SegmenterSettings,
+    SpeechStarted,
+    UtteranceDetector,
+    UtteranceEnded,
+)
+from workorders import case_numbers, store
+from workorders.models import CallOutcome
+from workorders.privacy import mask_phone
+from workorders.schemas import CallTurnIn, NewWorkOrder
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+SendText = Callable[[str], Awaitable[None]]
+# How long past the expected end of playback to wait for Twilio's mark echo
+# before closing anyway (a lost mark must not keep a line open).
+_MARK_GRACE_SECONDS = 3.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _HeardUtterance:
+    utterance: UtteranceEnded
+    heard_at: float  # perf_counter when the end of speech was detected
+
+
+class CallSession:
+    """The state of one call's stream; every call gets its own."""
+
+    def __init__(self, runtime: Runtime, send_text: SendText) -> None:
+        self._runtime = runtime
+        self._send_text = send_text
+        self._send_lock = asyncio.Lock()
+        settings = runtime.settings
+        self._detector = UtteranceDetector(
+            SegmenterSettings(end_silence_seconds=settings.end_of_utterance_seconds)
+        )
+        self._recorder = CallRecorder()
+        self._inbox: asyncio.Queue[Event | _HeardUtterance | None] = asyncio.Queue()
+        self._state = CallState()
+        self._stream_sid = ""
+        self._call_sid = ""
+        self._caller_number: str | None = None
+        self._expect = Expect.OPENING
+        self._now_seconds = 0.0  # stream time from the caller's media timestamps
+        self._playout_end_seconds = 0.0  # when the agent's queued audio ends
+        self._pending_marks: dict[str, float] = {}  # name -> expected end time
+        self._mark_counter = 0
+        self._idle_since: float | None = None  # all prompts heard; waiting
+        self._is_ending = False
+        self._is_finished = False
+        self._all_heard = asyncio.Event()
+        self._all_heard.set()
+        self._worker: asyncio.Task[None] | None = None
+        self._turns: list[CallTurnIn] = []
+        self._reply_pending_since: float | None = None  # perf_counter of end of speech
+        self._utterance_count = 0
+        self.closed = asyncio.Event()  # set when the bridge wants the socket closed
+
+    # -- inbound ---------------------------------------------------------------
+
+    async def handle(self, raw: str | bytes) -> None:
+        """Take one websocket message; malformed ones are logged and skipped."""
+        message = wire.parse_message(raw)
+        if message is None:
+            return
+        match message:
+            case wire.StreamConnected():
+                pass
+            case wire.StreamStarted():
+                await self._on_start(message)
+            case wire.MediaReceived():
+                self._on_media(message)
+            case wire.DtmfReceived():
+                if self._idle_since is not None:
+                    # Keying digits counts as an answer in progress.
+                    self._idle_since = self._now_seconds
+                self._inbox.put_nowait(KeyPress(digit=message.digit))
+            case wire.MarkReceived():
+                self._on_mark(message.name)
+            case wire.StreamStopped():
+                await self.finish(caller_hung_up=not self._is_ending)
+
+    async def _on_start(self, message: wire.StreamStarted) -> None:
+        if self._stream_sid:
+            logger.warning("skipped a second start message on one stream")
+            return
+        self._stream_sid = message.stream_sid
+        self._call_sid = message.call_sid
+        self._caller_number = message.custom_parameters.get("from")
+        logger.info(
+            "call %s from %s started", self._call_sid, mask_phone(self._caller_number)
+        )
+        await self._in_thread(
+            lambda session: store.start_call(
+                session,
+                call_sid=self._call_sid,
+                stream_sid=self._stream_sid,
+                caller_number=self._caller_number,
+            )
+        )
+        self._worker = asyncio.create_task(self._run_dialog())
+        self._inbox.put_nowait(CallStarted())
+
+    def _on_media(self, message: wire.MediaReceived) -> None:
+        if not self._stream_sid or self._is_finished:
+            return
+        self._now_seconds = max(self._now_seconds, message.timestamp_ms / 1000.0)
+        samples = decode_mulaw(message.payload)
+        self._recorder.add_inbound(samples, self._now_seconds)
+        for event in self._detector.feed_mulaw(message.payload):
+            if isinstance(event, SpeechStarted):
+                self._on_speech_started()
+            else:
+                self._idle_since = None
+                heard = _HeardUtterance(utterance=event, heard_at=time.perf_counter())
+                self._inbox.put_nowait(heard)
+        self._check_no_input()
+
+    def _on_speech_started(self) -> None:
+        self._idle_since = None
+        # Barge-in: the caller talks over a question, so stop the question.
+        # A closing prompt (goodbye, transfer) is never cut.
+        if self._pending_marks and not self._is_ending:
+            asyncio.get_running_loop().create_task(self._barge_in())
+
+    async def _barge_in(self) -> None:
+        logger.info("call %s: caller barged in", self._call_sid)
+        await self._send(wire.clear_message(self._stream_sid))
+        self._recorder.truncate_outbound(self._now_seconds)
+        self._playout_end_seconds = self._now_seconds
+
+    def _on_mark(self, name: str) -> None:
+        self._pending_marks.pop(name, None)
+        if not self._pending_marks:
+            self._all_heard.set()
+            if self._state.phase in LISTENING_PHASES and not self._detector.is_speaking:
+                self._idle_since = self._now_seconds
+
+    def _check_no_input(self) -> None:
+        if self._idle_since is None or self._is_ending:
+            return
+        silent_seconds = self._now_seconds - self._idle_since
+        if silent_seconds >= self._runtime.settings.no_input_seconds:
+            self._idle_since = None
+            self._inbox.put_nowait(Silence())
+
+    # -- the dialog ------------------------------------------------------------
+
+    async def _run_dialog(self) -> None:
+        try:
+            while True:
+                item = await self._inbox.get()
+                if item is None:
+                    return
+                if isinstance(item, _HeardUtterance):
+                    event = await self._recognize(item)
+                    if event is None:
+                        continue
+                else:
+                    event = item
+                await self._step(event)
+        except Exception:
+            # One broken call must not disturb another: end this one politely.
+            logger.exception("call %s: dialog failed", self._call_sid)
+            self._state = CallState(phase=Phase.ENDED, outcome=Outcome.ENDED)
+            await self.finish(caller_hung_up=False)
+
+    async def _recognize(self, heard: _HeardUtterance) -> Utterance | None:
+        utterance = heard.utterance
+        prompt = self._runtime.bias_prompts.get(self._expect)
+        loop = asyncio.get_running_loop()
+        try:
+            transcript = await loop.run_in_executor(
+                self._runtime.stt_pool,
+                lambda: self._runtime.stt.transcribe(
+                    utterance.audio_16k, prompt=prompt
+                ),
+            )
+        except SpeechToTextError:
+            logger.exception("call %s: recognition failed", self._call_sid)
+            return Utterance(text="", confidence=0.0)
+        self._utterance_count += 1
+        audio_path = self._call_dir() / f"caller-{self._utterance_count:02d}.wav"
+        await asyncio.to_thread(
+            write_mono_wav, audio_path, to_int16(utterance.audio_16k), WHISPER_RATE_HZ
+        )
+        self._reply_pending_since = heard.heard_at
+        self._turns.append(
+            CallTurnIn(
+                speaker="caller",
+                text=transcript.text,
+                started_seconds=utterance.start_seconds,
+                duration_seconds=utterance.end_seconds - utterance.start_seconds,
+                confidence=transcript.confidence,
+                recognition_seconds=transcript.seconds,
+                audio_path=str(audio_path),
+            )
+        )
+        logger.info(
+            "call %s: heard %r (confidence %.2f, %.2f s)",
+            self._call_sid,
+            transcript.text,
+            transcript.confidence,
+            transcript.seconds,
+            extra={"speaker": "caller", "text": transcript.text},
+        )
+        return Utterance(text=transcript.text, confidence=transcript.confidence)
+
+    async def _step(self, event: Event) -> None:
+        state, actions = self._runtime.dialog.step(self._state, event)
+        self._state = state
+        if self._turns and self._turns[-1].speaker == "caller":
+            slots = json.dumps(state.report.as_dict())
+            self._turns[-1] = self._turns[-1].model_copy(update={"slots_json": slots})
+        for action in actions:
+            follow_up = await self._perform(action)
+            if follow_up is not None:
+                await self._step(follow_up)
+        await self._save_turns()
+
+    async def _perform(self, action: Action) -> Event | None:
+        """Carry out one action; returns the event its result produces, if any."""
+        match action:
+            case Say():
+                await self._say(action)
+            case Listen():
+                self._expect = action.expect
+            case CreateWorkOrder():
+                return await self._create_work_order(action)
+            case LookUpCase():
+                return await self._look_up(action.case_number)
+            case Transfer() | Hangup():
+                self._is_ending = True
+                asyncio.get_running_loop().create_task(self._end_when_heard())
+        return None
+
+    async def _say(self, say: Say) -> None:
+        renderer = self._runtime.renderer
+        if say.key is not None:
+            audio = renderer.render_cached(say.text)
+        else:
+            audio = await asyncio.to_thread(renderer.render, say.text)
+        start_seconds = max(self._now_seconds, self._playout_end_seconds)
+        duration_seconds = len(audio) / PHONE_RATE_HZ
+        response_seconds = None
+        if self._reply_pending_since is not None:
+            response_seconds = time.perf_counter() - self._reply_pending_since
+            # The end of speech was detected this long after it happened.
+            response_seconds += self._runtime.settings.end_of_utterance_seconds
+            self._reply_pending_since = None
+        for frame in split_frames(audio, FRAME_BYTES):
+            await self._send(wire.media_message(self._stream_sid, frame))
+        self._mark_counter += 1
+        name = f"prompt-{self._mark_counter}"
+        self._pending_marks[name] = start_seconds + duration_seconds
+        self._all_heard.clear()
+        self._idle_since = None
+        await self._send(wire.mark_message(self._stream_sid, name))
+        self._recorder.add_outbound(decode_mulaw(audio), start_seconds)
+        self._playout_end_seconds = start_seconds + duration_seconds
+        self._turns.append(
+            CallTurnIn(
+                speaker="agent",
+                text=say.text,
+                started_seconds=start_seconds,
+                duration_seconds=duration_seconds,
+                response_seconds=response_seconds,
+            )
+        )
+        logger.info(
+            "call %s: said %r",
+            self._call_sid,
+            say.text,
+            extra={"speaker": "agent", "text": say.text},
+        )
+
+    async def _create_work_order(self, action: CreateWorkOrder) -> Event:
+        draft = action.draft
+        new = NewWorkOrder(
+            service_code=draft.service_code,
+            address=draft.address,
+            house_number=draft.house_number,
+            street=draft.street,
+            cross_street=draft.cross_street,
+            description=draft.description,
+            urgency=draft.urgency.value,
+            caller_number=self._caller_number,
+        )
+        order = await self._in_thread(
+            lambda session: store.create_work_order(
+                session, new=new, router=self._runtime.router, call_sid=self._call_sid
+            )
+        )
+        logger.info(
+            "call %s: created case %s for %s",
+            self._call_sid,
+            order.case_number,
+            order.department_code,
+        )
+        return WorkOrderCreated(
+            case_number=order.case_number, department_name=order.department_name
+        )
+
+    async def _look_up(self, case_number: str) -> Event:
+        if not case_numbers.is_valid(case_number):
+            return CaseLookedUp(
+                case_number=case_number, is_well_formed=False, status=None
+            )
+
+        def read(session: Session) -> CaseStatus | None:
+            try:
+                order = store.get_work_order(session, case_number=case_number)
+            except store.CaseNotFound:
+                return None
+            return CaseStatus(
+                case_number=order.case_number,
+                status=order.status,
+                department_name=order.department_name,
+                service_name=order.service_name,
+                updated_at=order.updated_at,
+            )
+
+        status = await self._in_thread(read)
+        return CaseLookedUp(case_number=case_number, is_well_formed=True, status=status)
+
+    # -- the end ---------------------------------------------------------------
+
+    async def _end_when_heard(self) -> None:
+        """Close the stream only after Twilio has played the last prompt."""
+        wait_seconds = (
+            max(0.0, self._playout_end_seconds - self._now_seconds)
+            + _MARK_GRACE_SECONDS
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._all_heard.wait(), timeout=wait_seconds)
+        await self.finish(caller_hung_up=False)
+
+    async def finish(self, *, caller_hung_up: bool) -> None:
+        """Save the call and release the stream; safe to call more than once."""
+        if self._is_finished:
+            return
+        self._is_finished = True
+        if caller_hung_up:
+            self._state, _ = self._runtime.dialog.step(self._state, CallerHungUp())
+        if self._worker is not None and self._worker is not asyncio.current_task():
+            self._inbox.put_nowait(None)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._worker, timeout=30)
+        if self._call_sid:
+            await self._save_turns()
+            recording = self._call_dir() / "call.wav"
+            await asyncio.to_thread(self._recorder.write_stereo_wav, recording)
+            outcome = CallOutcome((self._state.outcome or Outcome.ABANDONED).value)
+            await self._in_thread(
+                lambda session: store.finish_call(
+                    session,
+                    call_sid=self._call_sid,
+                    outcome=outcome,
+                    recording_path=str(recording),
+                )
+            )
+            logger.info("call %s ended: %s", self._call_sid, outcome.value)
+        self.closed.set()
+
+    # -- plumbing --------------------------------------------------------------
+
+    async def _send(self, text: str) -> None:
+        async with self._send_lock:
+            with contextlib.suppress(Exception):
+                await self._send_text(text)
+
+    async def _save_turns(self) -> None:
+        if not self._turns or not self._call_sid:
+            return
+        turns, self._turns = self._turns, []
+        await self._in_thread(
+            lambda session: store.add_turns(
+                session, call_sid=self._call_sid, turns=turns
+            )
+        )
+
+    def _call_dir(self) -> Path:
+        day = datetime.now(UTC).strftime("%Y-%m-%d")
+        path = (
+            self._runtime.settings.recordings_dir / day / (self._call_sid or "unknown")
+        )
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    async def _in_thread(self, work: Callable[[Session], T]) -> T:
+        def run() -> T:
+            with self._runtime.sessions() as session:
+                return work(session)
+
+        return await asyncio.to_thread(run)

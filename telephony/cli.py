@@ -1,0 +1,187 @@
+"""The `cityline` command: serve Twilio, place a local call, benchmark, check a city."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from nlu.city import CityConfigError, load_city
+from telephony.app import create_app
+from telephony.call_scripts import DEMO_SCRIPT, steps_for
+from telephony.local_call import (
+    CallReport,
+    HangUp,
+    Pause,
+    Press,
+    Speak,
+    Step,
+    place_call,
+)
+from telephony.runtime import build_runtime
+from telephony.server import running_server
+from telephony.settings import Settings
+
+
+class _ConversationPrinter(logging.Handler):
+    """Prints what the bridge heard and said, as it happens."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        speaker = getattr(record, "speaker", None)
+        if speaker is not None:
+            print(f"  {speaker:>6}: {getattr(record, 'text', '')}", flush=True)
+
+
+def _print_step(step: Step) -> None:
+    match step:
+        case Speak():
+            print(f"  (caller says: {step.label})", flush=True)
+        case Press():
+            print(f"  (caller presses: {step.digits})", flush=True)
+        case Pause():
+            print(f"  (caller stays silent for {step.seconds:g} s)", flush=True)
+        case HangUp():
+            print("  (caller hangs up)", flush=True)
+
+
+async def _call(
+    settings: Settings, steps: list[Step], url: str | None, pace: float
+) -> int:
+    bridge_logger = logging.getLogger("telephony.bridge")
+    bridge_logger.addHandler(_ConversationPrinter())
+    if bridge_logger.getEffectiveLevel() > logging.INFO:
+        bridge_logger.setLevel(logging.INFO)
+        bridge_logger.propagate = False
+    if url is None:
+        settings = settings.model_copy(
+            update={
+                "twilio_auth_token": settings.twilio_auth_token or secrets.token_hex(16)
+            }
+        )
+        print("Starting Cityline in-process (models load once) ...", flush=True)
+        async with running_server(settings) as base_url:
+            report = await _call_once(settings, steps, base_url, pace)
+            await _print_outcome(base_url, report)
+    else:
+        report = await _call_once(settings, steps, url, pace)
+        await _print_outcome(url, report)
+    return 0
+
+
+async def _call_once(
+    settings: Settings, steps: list[Step], base_url: str, pace: float
+) -> CallReport:
+    print(f"Calling {base_url} ...", flush=True)
+    return await place_call(
+        base_url=base_url,
+        auth_token=settings.twilio_auth_token,
+        script=steps,
+        pace=pace,
+        on_step=_print_step,
+    )
+
+
+async def _print_outcome(base_url: str, report: CallReport) -> None:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        call = (await http.get(f"/api/calls/{report.call_sid}")).json()
+        print(f"\nCall {report.call_sid}: {call.get('outcome')}")
+        print(f"  recording: {call.get('recording_path')}")
+        if report.after_stream_twiml:
+            print(f"  after the stream, Twilio is told: {report.after_stream_twiml}")
+        case_number = call.get("case_number")
+        if case_number:
+            order = (await http.get(f"/api/work-orders/{case_number}")).json()
+            print("\nWork order")
+            for key in (
+                "case_number",
+                "service_name",
+                "department_name",
+                "address",
+                "urgency",
+                "status",
+                "description",
+            ):
+                print(f"  {key:>15}: {order[key]}")
+
+
+def _read_script(path: str | None, lines: Sequence[str]) -> list[Step]:
+    raw = list(lines)
+    if path:
+        raw += Path(path).read_text(encoding="utf-8").splitlines()
+    if not raw:
+        raw = list(DEMO_SCRIPT)
+    return steps_for(raw)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cityline", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    commands.add_parser("serve", help="serve Twilio's webhooks and media streams")
+
+    call = commands.add_parser(
+        "call", help="place a local call over Twilio's protocol (demo by default)"
+    )
+    call.add_argument("lines", nargs="*", help="script lines (see README)")
+    call.add_argument("--script", help="a file of script lines")
+    call.add_argument("--url", help="a running server; default: start one in-process")
+    call.add_argument(
+        "--realtime", action="store_true", help="stream audio in real time"
+    )
+
+    bench = commands.add_parser("bench", help="measure voice-to-voice latency")
+    bench.add_argument("--calls", type=int, default=3, help="fixture calls, one by one")
+    bench.add_argument("--concurrent", type=int, default=2, help="calls at once")
+
+    check = commands.add_parser("check-city", help="validate a city directory")
+    check.add_argument("directory", type=Path)
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = Settings()
+    match args.command:
+        case "serve":
+            logging.getLogger().setLevel(logging.INFO)
+            runtime = build_runtime(settings)
+            uvicorn.run(
+                create_app(settings, runtime),
+                host=settings.host,
+                port=settings.port,
+                ws_max_size=16 * 1024 * 1024,
+            )
+            return 0
+        case "call":
+            steps = _read_script(args.script, args.lines)
+            pace = 1.0 if args.realtime else 0.1
+            return asyncio.run(_call(settings, steps, args.url, pace))
+        case "bench":
+            from telephony.bench import run_bench
+
+            return asyncio.run(run_bench(settings, args.calls, args.concurrent))
+        case "check-city":
+            try:
+                city = load_city(args.directory)
+            except CityConfigError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            print(
+                f"{city.name}: {len(city.services)} services, "
+                f"{len(city.departments)} departments, {len(city.streets)} streets"
+            )
+            return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""All configuration in one place, read from the environment (CITYLINE_*)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from cities import EXAMPLE_CITY_DIR
+
+_DATA_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """Defaults run embedded: SQLite file, bundled model, local voice, example city."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CITYLINE_", env_file=".env", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default=f"sqlite:///{_DATA_DIR / 'cityline.db'}",
+        validation_alias=AliasChoices("DATABASE_URL", "CITYLINE_DATABASE_URL"),
+    )
+    twilio_auth_token: str = Field(
+        default="",
+        validation_alias=AliasChoices(
+            "TWILIO_AUTH_TOKEN", "CITYLINE_TWILIO_AUTH_TOKEN"
+        ),
+    )
+    # Local development only: accept webhooks and streams without a valid
+    # X-Twilio-Signature. Never set this on a server Twilio can reach.
+    insecure_skip_signature_check: bool = False
+    # The https URL Twilio reaches this server at; signatures are computed over
+    # it, so behind a tunnel or proxy it must be the public one.
+    public_url: str = "http://127.0.0.1:8080"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    city_dir: Path = EXAMPLE_CITY_DIR
+    # Overrides the city's operator number when set.
+    operator_number: str | None = None
+    # "tiny.en", "base" (both ship as PyPI wheels) or a CTranslate2 model folder.
+    stt_model: str = "base"
+    stt_threads: int = 2
+    stt_beam_size: int = 1
+    tts_engine: str = "piper"  # "piper" or "espeak"
+    data_dir: Path = _DATA_DIR
+    recordings_dir: Path = _DATA_DIR / "recordings"
+    # Silence that ends a caller's utterance; the largest part of the wait.
+    end_of_utterance_seconds: float = 0.6
+    no_input_seconds: float = 5.0
+    # Concurrent recognitions; whisper already uses stt_threads cores each.
+    stt_workers: int = 1
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.data_dir / "models"

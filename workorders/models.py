@@ -1,0 +1,129 @@
+"""Database tables: departments, work orders and their history, calls and turns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class WorkOrderStatus(StrEnum):
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REFERRED = "referred"
+
+
+class CallOutcome(StrEnum):
+    IN_PROGRESS = "in_progress"
+    WORK_ORDER_CREATED = "work_order_created"
+    STATUS_READ = "status_read"
+    TRANSFERRED = "transferred"
+    EMERGENCY = "emergency"
+    NO_INPUT = "no_input"
+    ABANDONED = "abandoned"
+    ENDED = "ended"  # the caller finished without a report or a status
+
+
+class Speaker(StrEnum):
+    CALLER = "caller"
+    AGENT = "agent"
+
+
+class Base(DeclarativeBase):
+    # Timezone-aware everywhere: SQLite stores naive values, PostgreSQL keeps tz.
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class Department(Base):
+    __tablename__ = "departments"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class WorkOrder(Base):
+    __tablename__ = "work_orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Null only between insert and flush: the number derives from the id.
+    case_number: Mapped[str | None] = mapped_column(String(16), unique=True)
+    service_code: Mapped[str] = mapped_column(String(64))
+    service_name: Mapped[str] = mapped_column(String(200))
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    address: Mapped[str] = mapped_column(String(300))
+    house_number: Mapped[str | None] = mapped_column(String(16))
+    street: Mapped[str] = mapped_column(String(200))
+    cross_street: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    urgency: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32), default=WorkOrderStatus.RECEIVED)
+    source: Mapped[str] = mapped_column(String(16), default="phone")
+    caller_number: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    department: Mapped[Department] = relationship()
+    history: Mapped[list[StatusChange]] = relationship(
+        back_populates="work_order", order_by="StatusChange.id"
+    )
+
+
+class StatusChange(Base):
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    status: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    work_order: Mapped[WorkOrder] = relationship(back_populates="history")
+
+
+class Call(Base):
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    stream_sid: Mapped[str | None] = mapped_column(String(64))
+    caller_number: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    outcome: Mapped[str] = mapped_column(String(32), default=CallOutcome.IN_PROGRESS)
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+    recording_path: Mapped[str | None] = mapped_column(String(500))
+
+    work_order: Mapped[WorkOrder | None] = relationship()
+    turns: Mapped[list[CallTurn]] = relationship(
+        back_populates="call", order_by="CallTurn.turn_index"
+    )
+
+
+class CallTurn(Base):
+    __tablename__ = "call_turns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"))
+    turn_index: Mapped[int]
+    speaker: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    started_seconds: Mapped[float] = mapped_column(Float)  # since the stream began
+    duration_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    recognition_seconds: Mapped[float | None] = mapped_column(Float)
+    response_seconds: Mapped[float | None] = mapped_column(
+        Float
+    )  # end of speech to reply
+    audio_path: Mapped[str | None] = mapped_column(String(500))
+    slots_json: Mapped[str | None] = mapped_column(Text)  # slot values after the turn
+
+    call: Mapped[Call] = relationship(back_populates="turns")

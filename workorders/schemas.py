@@ -1,0 +1,88 @@
+"""What crosses the workorders boundary: pydantic models in and out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class NewWorkOrder(BaseModel):
+    """A confirmed report, ready to be stored and routed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    service_code: str
+    address: str
+    house_number: str | None
+    street: str
+    cross_street: str | None
+    description: str
+    urgency: str
+    caller_number: str | None = None
+    source: str = "phone"
+
+
+class StatusChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    status: str
+    note: str
+    changed_by: str
+    changed_at: datetime
+
+
+class WorkOrderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    case_number: str
+    service_code: str
+    service_name: str
+    department_code: str
+    department_name: str
+    address: str
+    house_number: str | None
+    street: str
+    cross_street: str | None
+    description: str
+    urgency: str
+    status: str
+    source: str
+    created_at: datetime
+    updated_at: datetime
+    history: list[StatusChangeOut]
+
+
+class CallTurnIn(BaseModel):
+    """One turn as the bridge records it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    speaker: str
+    text: str
+    started_seconds: float
+    duration_seconds: float = 0.0
+    confidence: float | None = None
+    recognition_seconds: float | None = None
+    response_seconds: float | None = None
+    audio_path: str | None = None
+    slots_json: str | None = None
+
+
+class CallTurnOut(CallTurnIn):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    turn_index: int
+
+
+class CallOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    call_sid: str
+    caller_number: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    outcome: str
+    case_number: str | None
+    recording_path: str | None
+    turns: list[CallTurnOut]

@@ -1,0 +1,264 @@
+"""Reading and writing work orders and calls; keyword-only functions over a session."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from workorders import case_numbers
+from workorders.models import (
+    Call,
+    CallOutcome,
+    CallTurn,
+    Department,
+    StatusChange,
+    WorkOrder,
+    WorkOrderStatus,
+    utcnow,
+)
+from workorders.routing import Router
+from workorders.schemas import (
+    CallOut,
+    CallTurnIn,
+    CallTurnOut,
+    NewWorkOrder,
+    StatusChangeOut,
+    WorkOrderOut,
+)
+
+
+class CaseNotFound(LookupError):
+    """No work order has that case number."""
+
+
+class CallNotFound(LookupError):
+    """No call has that CallSid."""
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def sync_departments(session: Session, *, router: Router) -> None:
+    """Make the departments table match the city's catalog (idempotent)."""
+    wanted = {r.department_code: r.department_name for r in router.routes}
+    existing = {d.code: d for d in session.scalars(select(Department))}
+    for code, name in wanted.items():
+        if code in existing:
+            existing[code].name = name
+        else:
+            session.add(Department(code=code, name=name))
+    session.commit()
+
+
+def _work_order_out(order: WorkOrder) -> WorkOrderOut:
+    assert order.case_number is not None
+    return WorkOrderOut(
+        case_number=order.case_number,
+        service_code=order.service_code,
+        service_name=order.service_name,
+        department_code=order.department_code,
+        department_name=order.department.name,
+        address=order.address,
+        house_number=order.house_number,
+        street=order.street,
+        cross_street=order.cross_street,
+        description=order.description,
+        urgency=order.urgency,
+        status=order.status,
+        source=order.source,
+        created_at=_aware(order.created_at),
+        updated_at=_aware(order.updated_at),
+        history=[
+            StatusChangeOut(
+                status=change.status,
+                note=change.note,
+                changed_by=change.changed_by,
+                changed_at=_aware(change.changed_at),
+            )
+            for change in order.history
+        ],
+    )
+
+
+def create_work_order(
+    session: Session,
+    *,
+    new: NewWorkOrder,
+    router: Router,
+    call_sid: str | None = None,
+) -> WorkOrderOut:
+    """Store a report routed to its department, with its first status entry.
+
+    Raises:
+        UnknownServiceError: the service code is not in the city's catalog.
+    """
+    route = router.route(new.service_code)
+    now = utcnow()
+    order = WorkOrder(
+        service_code=route.service_code,
+        service_name=route.service_name,
+        department_code=route.department_code,
+        address=new.address,
+        house_number=new.house_number,
+        street=new.street,
+        cross_street=new.cross_street,
+        description=new.description,
+        urgency=new.urgency,
+        status=WorkOrderStatus.RECEIVED,
+        source=new.source,
+        caller_number=new.caller_number,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(order)
+    session.flush()
+    order.case_number = case_numbers.from_serial(order.id)
+    session.add(
+        StatusChange(
+            work_order_id=order.id,
+            status=WorkOrderStatus.RECEIVED,
+            note=f"Reported by {new.source}",
+            changed_by="cityline",
+            changed_at=now,
+        )
+    )
+    if call_sid is not None:
+        call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+        if call is not None:
+            call.work_order_id = order.id
+    session.commit()
+    return get_work_order(session, case_number=order.case_number)
+
+
+def get_work_order(session: Session, *, case_number: str) -> WorkOrderOut:
+    """Raises: CaseNotFound."""
+    order = session.scalar(
+        select(WorkOrder)
+        .where(WorkOrder.case_number == case_number)
+        .options(selectinload(WorkOrder.history), selectinload(WorkOrder.department))
+    )
+    if order is None:
+        raise CaseNotFound(case_number)
+    return _work_order_out(order)
+
+
+def set_status(
+    session: Session,
+    *,
+    case_number: str,
+    status: WorkOrderStatus,
+    note: str,
+    changed_by: str,
+) -> WorkOrderOut:
+    """Move a work order to a new status and record who did it and why.
+
+    Raises: CaseNotFound.
+    """
+    order = session.scalar(
+        select(WorkOrder).where(WorkOrder.case_number == case_number)
+    )
+    if order is None:
+        raise CaseNotFound(case_number)
+    now = utcnow()
+    order.status = status
+    order.updated_at = now
+    session.add(
+        StatusChange(
+            work_order_id=order.id,
+            status=status,
+            note=note,
+            changed_by=changed_by,
+            changed_at=now,
+        )
+    )
+    session.commit()
+    return get_work_order(session, case_number=case_number)
+
+
+def start_call(
+    session: Session,
+    *,
+    call_sid: str,
+    stream_sid: str | None,
+    caller_number: str | None,
+) -> None:
+    """Record that a call's stream began; a repeated start is kept once."""
+    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    if call is None:
+        session.add(
+            Call(
+                call_sid=call_sid,
+                stream_sid=stream_sid,
+                caller_number=caller_number,
+                started_at=utcnow(),
+                outcome=CallOutcome.IN_PROGRESS,
+            )
+        )
+    else:
+        call.stream_sid = stream_sid
+    session.commit()
+
+
+def _call_row(session: Session, call_sid: str) -> Call:
+    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    if call is None:
+        raise CallNotFound(call_sid)
+    return call
+
+
+def add_turns(session: Session, *, call_sid: str, turns: list[CallTurnIn]) -> None:
+    """Append turns to a call, numbering them after those already stored."""
+    call = _call_row(session, call_sid)
+    next_index = session.scalar(
+        select(func.coalesce(func.max(CallTurn.turn_index) + 1, 0)).where(
+            CallTurn.call_id == call.id
+        )
+    )
+    for offset, turn in enumerate(turns):
+        session.add(
+            CallTurn(
+                call_id=call.id,
+                turn_index=(next_index or 0) + offset,
+                **turn.model_dump(),
+            )
+        )
+    session.commit()
+
+
+def finish_call(
+    session: Session,
+    *,
+    call_sid: str,
+    outcome: CallOutcome,
+    recording_path: str | None,
+) -> None:
+    call = _call_row(session, call_sid)
+    call.outcome = outcome
+    call.ended_at = utcnow()
+    call.recording_path = recording_path
+    session.commit()
+
+
+def get_call(session: Session, *, call_sid: str) -> CallOut:
+    """Raises: CallNotFound."""
+    call = session.scalar(
+        select(Call)
+        .where(Call.call_sid == call_sid)
+        .options(selectinload(Call.turns), selectinload(Call.work_order))
+    )
+    if call is None:
+        raise CallNotFound(call_sid)
+    return CallOut(
+        call_sid=call.call_sid,
+        caller_number=call.caller_number,
+        started_at=_aware(call.started_at),
+        ended_at=_aware(call.ended_at) if call.ended_at else None,
+        outcome=call.outcome,
+        case_number=call.work_order.case_number if call.work_order else None,
+        recording_path=call.recording_path,
+        turns=[CallTurnOut.model_validate(turn) for turn in call.turns],
+    )
