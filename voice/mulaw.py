@@ -1,4 +1,4 @@
-"""G.711 mu-law <-> 16-bit PCM conversion, resampling and framing for 8 kHz phone audio."""
+"""G.711 mu-law <-> 16-bit PCM, resampling and framing for 8 kHz phone audio."""
 
 from __future__ import annotations
 
@@ -46,15 +46,18 @@ def encode_mulaw(samples: Int16Array) -> bytes:
     exponent = np.clip(np.floor(np.log2(magnitude)).astype(np.int32) - 7, 0, 7)
     mantissa = (magnitude >> (exponent + 3)) & 0x0F
     code = ~(sign | (exponent << 4) | mantissa) & 0xFF
-    return code.astype(np.uint8).tobytes()
+    return bytes(code.astype(np.uint8).tobytes())
 
 
 def to_float(samples: Int16Array) -> Float32Array:
+    """Scale 16-bit samples to floats in [-1, 1)."""
     return (samples.astype(np.float32) / 32768.0).astype(np.float32)
 
 
 def to_int16(samples: Float32Array) -> Int16Array:
-    return np.clip(np.round(samples * 32767.0), -32768, 32767).astype(np.int16)
+    """Scale floats in [-1, 1] to 16-bit samples, clipping out-of-range values."""
+    # Same factor as to_float, so int16 -> float -> int16 is lossless.
+    return np.clip(np.round(samples * 32768.0), -32768, 32767).astype(np.int16)
 
 
 def resample(samples: Float32Array, from_hz: int, to_hz: int) -> Float32Array:
