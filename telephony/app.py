@@ -1,7 +1,5 @@
 """The FastAPI app: Twilio voice webhooks, the Media Streams websocket, the API."""
 
-from __future__ import annotations
-
 import asyncio
 import contextlib
 import ipaddress

@@ -15,17 +15,20 @@ _MAX_SERVICES = 20
 def build_bias_prompts(city: City) -> Mapping[Expect, str | None]:
     """One initial prompt per expectation, built once at start-up.
 
-    Yes/no and digits get none: a prompt full of names pushes whisper to write
+    Yes/no, urgency and digits get none: a prompt full of names pushes whisper to write
     names for a short "yes" (measured: "Yes, that's right" became "The FFRIES").
     """
-    services = ", ".join(s.spoken_name for s in city.services[:_MAX_SERVICES])
-    streets = ", ".join(s.full_name for s in city.streets[:_MAX_STREETS])
+    # A bare word list biased better than a punctuated sentence (measured on the
+    # audio fixtures with base: mean WER 0.22 against 0.27).
+    services = " ".join(s.spoken_name for s in city.services[:_MAX_SERVICES])
+    streets = " ".join(s.full_name for s in city.streets[:_MAX_STREETS])
     return {
-        Expect.OPENING: f"{services}. {streets}.",
-        Expect.CATEGORY: f"{services}.",
-        Expect.ADDRESS: f"{streets}.",
-        Expect.DESCRIPTION: f"{services}.",
-        Expect.URGENCY: "Low, normal, urgent.",
+        Expect.OPENING: f"{services} {streets}",
+        Expect.CATEGORY: services,
+        Expect.ADDRESS: streets,
+        Expect.DESCRIPTION: services,
+        # "Low, normal, urgent." made whisper drop "It's urgent" (measured).
+        Expect.URGENCY: None,
         Expect.CORRECTION: "The problem, the address, the urgency.",
         Expect.YES_NO: None,
         Expect.DIGITS: None,

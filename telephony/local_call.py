@@ -69,7 +69,14 @@ class HangUp:
     """Hang up: Twilio sends `stop` and closes the socket."""
 
 
-Step = Speak | Press | Pause | HangUp
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SendRaw:
+    """Send a websocket message exactly as given: for testing malformed input."""
+
+    text: str
+
+
+Step = Speak | Press | Pause | HangUp | SendRaw
 
 
 @dataclass(kw_only=True)
@@ -327,7 +334,7 @@ class _Caller:
             if line.closed.is_set():
                 return
             if not (isinstance(step, Speak) and step.barge_in) and not isinstance(
-                step, Pause
+                step, Pause | SendRaw
             ):
                 await self._wait_for_turn()
             elif isinstance(step, Speak):
@@ -360,6 +367,8 @@ class _Caller:
                     for index in range(count):
                         frame = frames[index] if index < len(frames) else SILENCE_FRAME
                         await self._frame(frame)
+                case SendRaw():
+                    await self._ws.send(step.text)
                 case HangUp():
                     line.report.hung_up = True
                     await self._send(
@@ -390,6 +399,7 @@ __all__ = [
     "HangUp",
     "Pause",
     "Press",
+    "SendRaw",
     "Speak",
     "Step",
     "load_wav_as_mulaw",

@@ -1,0 +1,58 @@
+"""Word error rate and the normalization both transcripts go through."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice.wer import normalize_words, word_error_rate
+
+
+@pytest.mark.parametrize(
+    ("reference", "hypothesis", "rate"),
+    [
+        ("Yes, that's right.", "yes thats right", 0.0),
+        ("No.", "No.", 0.0),
+        ("No, thank you.", "Thank you.", 1 / 3),
+        ("No.", "Yes.", 1.0),
+        ("I smell gas in my kitchen.", "I smell gas in the kitchen", 1 / 6),
+        ("The urgency.", "Mayor James Lee.", 1.5),
+        ("Can I talk to a real person?", "", 1.0),
+        ("", "", 0.0),
+        ("", "Thank you.", 1.0),
+        # Numbers: every spelling of 1420 becomes "one four two zero".
+        ("1420 Elm Street.", "1,420 Elm Street", 0.0),
+        ("1420 Elm Street.", "14 20 Elm Street", 0.0),
+        ("1420 Elm Street.", "fourteen twenty Elm Street", 0.0),
+        ("1420 Elm Street.", "one thousand four hundred twenty Elm Street", 0.0),
+        ("1420 Elm Street.", "1,429 Elm Street", 1 / 6),
+        ("412 Maple Avenue.", "four hundred and twelve Maple Avenue", 0.0),
+        ("412 Maple Avenue.", "400-12 Maple Avenue.", 0.4),
+        ("Press 1.", "Press one.", 0.0),
+        ("27 Chestnut Street", "twenty-seven Chestnut Street", 0.0),
+        ("27th Street", "twenty seventh street", 0.5),
+    ],
+)
+def test_word_error_rate(reference: str, hypothesis: str, rate: float) -> None:
+    assert word_error_rate(reference, hypothesis) == pytest.approx(rate)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("There's a big pothole!", ["theres", "a", "big", "pothole"]),
+        ("Main St./Oak Ave.", ["main", "st", "oak", "ave"]),
+        ("1,420", ["one", "four", "two", "zero"]),
+        ("88", ["eight", "eight"]),
+        ("eighty-eight", ["eight", "eight"]),
+        ("one two three", ["one", "two", "three"]),
+        ("twenty one thousand", ["two", "one", "zero", "zero", "zero"]),
+        ("two thousand and five", ["two", "zero", "zero", "five"]),
+        ("rock and roll", ["rock", "and", "roll"]),
+        ("no one", ["no", "one"]),
+        ("someone", ["someone"]),
+        ("27th", ["two", "seven", "th"]),
+        ("", []),
+    ],
+)
+def test_normalize_words(text: str, words: list[str]) -> None:
+    assert normalize_words(text) == words
