@@ -24,7 +24,7 @@ import csv
 import json
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +53,13 @@ agency = "City services"
 # Twilio's magic test number: dialling it succeeds without reaching anyone.
 operator_number = "+15005550006"
 example_address = "200 Main Street"
+# Words the speech recognizer is told to expect when a caller describes a
+# problem: short everyday words, not catalog names (a long list of names pulls
+# whisper toward them: "pothole" became "parked cars").
+recognizer_hints = [
+  "pothole", "streetlight", "graffiti", "trash", "recycling", "dumping",
+  "abandoned car", "sidewalk", "tree", "rats", "needle", "snow", "traffic light",
+]
 """
 
 
@@ -753,11 +760,18 @@ def _aliases(name: str, suffix: str) -> tuple[str, ...]:
     return ()
 
 
-def _street_order(item: tuple[tuple[str, str], tuple[int, int]]) -> tuple[int, str]:
-    # Numbered streets first and in number order: "9th" before "10th".
-    (name, suffix), _ = item
-    match = _ORDINAL_NAME.match(name)
-    return (int(match.group(1)) if match else sys.maxsize, f"{name} {suffix}")
+def _street_order(
+    rank: dict[str, int],
+) -> Callable[[tuple[tuple[str, str], tuple[int, int]]], tuple[int, int, str]]:
+    """Commonest names first: the recognizer is hinted with the head of the list."""
+
+    def key(item: tuple[tuple[str, str], tuple[int, int]]) -> tuple[int, int, str]:
+        (name, suffix), _ = item
+        match = _ORDINAL_NAME.match(name)
+        number = int(match.group(1)) if match else sys.maxsize
+        return (rank.get(name, sys.maxsize), number, f"{name} {suffix}")
+
+    return key
 
 
 def build_streets(
@@ -765,8 +779,10 @@ def build_streets(
     common_names: Iterable[str],
     suffixes: Iterable[dict[str, str]],
 ) -> list[StreetRow]:
-    """Return one row per (name, suffix), merging directions; numbered first."""
-    spelling = {name.upper(): name for name in common_names}
+    """Return one row per (name, suffix), merging directions; commonest first."""
+    ordered_names = list(common_names)
+    spelling = {name.upper(): name for name in ordered_names}
+    rank = {name: index for index, name in enumerate(ordered_names)}
     suffix_words: dict[str, str] = {}
     for row in suffixes:
         # The list is alphabetical, so the singular ("PARK") precedes "PARKS".
@@ -801,7 +817,9 @@ def build_streets(
             min_address=low,
             max_address=high,
         )
-        for (name, suffix), (low, high) in sorted(ranges.items(), key=_street_order)
+        for (name, suffix), (low, high) in sorted(
+            ranges.items(), key=_street_order(rank)
+        )
     ]
 
 

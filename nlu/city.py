@@ -63,6 +63,8 @@ class City:
     services: tuple[Service, ...]
     departments: tuple[Department, ...]
     streets: tuple[Street, ...]
+    # Words to bias speech recognition toward when a caller names a problem.
+    recognizer_hints: tuple[str, ...] = ()
     directory: Path = field(default=Path("."))
 
     def service(self, code: str) -> Service:
@@ -198,6 +200,9 @@ def load_city(directory: Path) -> City:
             services=services,
             departments=departments,
             streets=streets,
+            recognizer_hints=tuple(
+                str(h) for h in settings.get("recognizer_hints", [])
+            ),
             directory=directory,
         )
     except KeyError as exc:

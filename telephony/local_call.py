@@ -34,6 +34,8 @@ from voice.mulaw import (
     split_frames,
 )
 
+# How long a caller waits for a reply before going on with the script anyway.
+_NO_REPLY_SECONDS = 15.0
 SILENCE_FRAME = encode_mulaw(np.zeros(FRAME_BYTES, dtype=np.int16))
 
 
@@ -118,6 +120,7 @@ class _Line:
         self.pending_marks: list[tuple[float, str]] = []
         self.last_agent_message_at = time.perf_counter()
         self.speech_ended_at: float | None = None  # perf_counter of last speech
+        self.has_reply = True  # the agent has spoken since the caller last did
         self.closed = asyncio.Event()
 
     def on_agent_message(self, data: dict[str, object]) -> list[str]:
@@ -131,6 +134,7 @@ class _Line:
                 elapsed = time.perf_counter() - self.speech_ended_at
                 self.report.latencies_seconds.append(elapsed)
                 self.speech_ended_at = None
+            self.has_reply = True
             self.report.agent_audio.extend(audio)
             start = max(self.clock_seconds, self.playback_end_seconds)
             self.playback_end_seconds = start + len(audio) / PHONE_RATE_HZ
@@ -318,11 +322,19 @@ class _Caller:
         await asyncio.sleep(FRAME_SECONDS * line.pace)
 
     async def _wait_for_turn(self) -> None:
-        """Silence until the agent has spoken and gone quiet (or hung up)."""
+        """Silence until the agent has replied and gone quiet (or hung up)."""
         line = self._line
+        began = time.perf_counter()
         while not line.closed.is_set():
-            quiet_for = time.perf_counter() - line.last_agent_message_at
-            if not line.agent_is_talking and quiet_for >= self._settle_seconds:
+            now = time.perf_counter()
+            quiet_for = now - line.last_agent_message_at
+            # A caller whose words were not heard as speech gets no reply.
+            has_turn = line.has_reply or now - began > _NO_REPLY_SECONDS
+            if (
+                has_turn
+                and not line.agent_is_talking
+                and quiet_for >= self._settle_seconds
+            ):
                 return
             await self._frame(SILENCE_FRAME)
 
@@ -349,6 +361,7 @@ class _Caller:
                     for frame in split_frames(step.audio, FRAME_BYTES):
                         await self._frame(frame)
                     line.speech_ended_at = time.perf_counter()
+                    line.has_reply = False
                 case Press():
                     for digit in step.digits:
                         await self._send(

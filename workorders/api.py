@@ -1,7 +1,5 @@
 """Read-only JSON endpoints for work orders and calls."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -34,4 +32,3 @@ def make_router(get_session: Callable[..., Iterator[Session]]) -> APIRouter:
         return call.model_copy(update={"caller_number": mask_phone(call.caller_number)})
 
     return router
-
