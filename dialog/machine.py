@@ -6,14 +6,6 @@ import re
 from dataclasses import replace
 from typing import assert_never
 
-from nlu.address import AddressMatch, StreetIndex
-from nlu.category import CategoryMatcher
-from nlu.corrections import Part, which_part
-from nlu.intents import Intent, detect_intent
-from nlu.numbers import normalize_numbers, spoken_digits
-from nlu.urgency import detect_urgency
-from nlu.yes_no import parse_yes_no
-
 from dialog.actions import (
     Action,
     CreateWorkOrder,
@@ -37,7 +29,14 @@ from dialog.events import (
 from dialog.events import Hangup as HangupEvent
 from dialog.prompts import CityWords, Prompts
 from dialog.state import CallState, Outcome, Phase, Report
+from nlu.address import AddressMatch, StreetIndex
+from nlu.category import CategoryMatcher
 from nlu.city import City
+from nlu.corrections import Part, which_part
+from nlu.intents import Intent, detect_intent
+from nlu.numbers import normalize_numbers, spoken_digits
+from nlu.urgency import detect_urgency
+from nlu.yes_no import parse_yes_no
 
 Step = tuple[CallState, list[Action]]
 
@@ -118,7 +117,9 @@ class Dialog:
         if count >= _MAX_NOT_UNDERSTOOD:
             return self._transfer(state, self.prompts.fixed("cannot_understand"))
         state = replace(state, not_understood_count=count)
-        return self._ask(state, state.phase, [reprompt])
+        state, actions = self._ask(state, state.phase, [reprompt])
+        # "Sorry" is said once; a later "repeat that" repeats only the question.
+        return state, [self.prompts.fixed("sorry"), *actions]
 
     # -- utterances ----------------------------------------------------------
 

@@ -15,17 +15,16 @@ class CityWords:
 
     agency: str  # "City services"
     example_address: str  # "200 Main Street"
-    example_problems: tuple[str, str]  # two spoken service names
+    example_problem: str  # what residents call a common problem: "pothole"
 
     @classmethod
     def from_city(cls, city: City) -> CityWords:
-        names = [service.spoken_name for service in city.services]
-        first = names[0]
-        second = names[1] if len(names) > 1 else names[0]
+        # Hint words are what residents say ("pothole"), catalog names are not.
+        names = list(city.recognizer_hints) or [s.spoken_name for s in city.services]
         return cls(
             agency=city.agency,
             example_address=city.example_address,
-            example_problems=(first, second),
+            example_problem=names[0],
         )
 
 
@@ -34,7 +33,7 @@ class Prompts:
 
     def __init__(self, words: CityWords) -> None:
         self._words = words
-        first, second = words.example_problems
+        first = f"{_article(words.example_problem).lower()} {words.example_problem}"
         # Short sentences and commas before "press": the phone voice and the
         # recognizer both do better with them (measured in the prompt WER test).
         self._fixed = {
@@ -43,17 +42,14 @@ class Prompts:
                 "Or, to check on a case you already have, press 1."
             ),
             "ask_category": "What is the problem you would like to report?",
-            "reprompt_category": (
-                "Sorry, I didn't catch that. Please tell me the problem, "
-                f"for example, a {first}, or a {second}."
-            ),
+            "sorry": "Sorry, I didn't catch that.",
+            "reprompt_category": f"Please tell me the problem, for example, {first}.",
             "reprompt_opening": (
-                "Sorry, I didn't catch that. Please tell me the problem, "
-                f"for example, a {first}. Or, to check on a case, press 1."
+                f"Please tell me the problem, for example, {first}. "
+                "Or, to check on a case, press 1."
             ),
             "reprompt_address": (
-                "Sorry, I didn't get the address. Please say the street address, "
-                f"for example, {words.example_address}."
+                f"Please say the street address, for example, {words.example_address}."
             ),
             "ask_yes_no": "Please say yes, or no.",
             "ask_correction": (
@@ -62,7 +58,7 @@ class Prompts:
             "reprompt_correction": (
                 "Please say the problem, the address, or the urgency."
             ),
-            "ask_urgency": "How urgent is it? Low, normal, or urgent?",
+            "ask_urgency": "Is it urgent? Please say low, normal, or urgent.",
             "reprompt_urgency": "Please say low, normal, or urgent.",
             "ask_case_number": (
                 "Please enter your case number on the keypad, then press pound."
@@ -88,13 +84,12 @@ class Prompts:
             ),
             "goodbye": "Thank you for calling. Goodbye.",
             "goodbye_no_input": (
-                "I haven't heard anything, so I'll end the call now. "
-                "Please call back any time. Goodbye."
+                "I haven't heard anything, so I'll end the call now. Goodbye."
             ),
             "emergency": (
                 "This sounds like an emergency. Please hang up and dial 9 1 1 now."
             ),
-            "transfer": "Please hold while I connect you with a person.",
+            "transfer": "Please hold while I connect you to someone who can help.",
             "cannot_understand": (
                 "I'm sorry, I'm having trouble understanding. "
                 "Let me connect you with someone who can help."

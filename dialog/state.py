@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from nlu.address import AddressMatch
-
 from nlu.city import Urgency
 
 

@@ -112,7 +112,7 @@ class AddressMatch:
 
     @property
     def spoken(self) -> str:
-        """As read back: "412 Maple Avenue", "Main Street and Oak Avenue"."""
+        """As read back: "412 Larkspur Avenue", "Quill Street and Heron Way"."""
         if self.house_number and self.cross_street:
             return (
                 f"{self.house_number} {self.street.full_name}, "
@@ -255,9 +255,9 @@ class StreetIndex:
         return [self._streets[street] for street in ranked[:limit]]
 
     def _split_ordinals(self, words: list[str]) -> list[str]:
-        """Read "1420 25th Avenue" as "1420 5th Avenue" when only that one exists.
+        """Read "14 25th" as "1420 5th" when only the 5th exists with that suffix.
 
-        "fourteen twenty fifth avenue" normalizes to "14 25th avenue".
+        "fourteen twenty fifth ave" normalizes to "14 25th ave".
         """
         for index in range(1, len(words)):
             found = _TENS_ORDINAL.fullmatch(words[index])
@@ -529,7 +529,7 @@ def _sounded_out(word: str) -> str:
 
 
 def _house_number(tokens: Sequence[str], span: _Span) -> str | None:
-    """The number said right before the street, or as "Main Street, number 200"."""
+    """The number said right before the street, or after it as "..., number 200"."""
     after = tokens[span.end : span.end + 2]
     if len(after) == 2 and after[0] == "number" and _is_house_number(after[1]):
         return after[1]

@@ -168,7 +168,7 @@ def _phrases(service: int, text: str, factor: float) -> list[_Phrase]:
 def _heard_words(text: str) -> list[str]:
     """The caller's content words, stemmed, plus each neighbouring pair run together.
 
-    Whisper writes "pot hole" as often as "pothole".
+    Whisper writes "sink hole" as often as "sinkhole".
     """
     content = [w for w in words(text) if w not in _IGNORED and not w.isdigit()]
     heard = [_stem(w) for w in content]
@@ -182,7 +182,7 @@ def _weight(word: str) -> float:
 
 
 def _stem(word: str) -> str:
-    """A crude suffix strip, enough for "potholes", "dumped", "flashing"."""
+    """A crude suffix strip, enough for "lights", "dumped", "flashing"."""
     if len(word) > 5 and word.endswith("ing"):
         return word[:-3]
     if len(word) > 4 and word.endswith("ied"):

@@ -286,7 +286,10 @@ _REPORT = (
 _HYPOTHETICAL = word_set(
     "could would will gonna going might may before if someday eventually risk"
 )
-_HYPOTHETICAL_WINDOW = 6
+# An injury clause runs long ("could fall in and get hurt"); a fire is close to
+# its verb ("could start a fire"), and a wide window there would hide a real one.
+_INJURY_HYPOTHETICAL_WINDOW = 6
+_HYPOTHETICAL_WINDOW = 3
 # "I hurt my knee last week": an old injury is a claim to make, not a 911 call.
 _PAST = word_set("yesterday ago earlier last week month previously recently")
 _INJURY = word_set(
@@ -327,9 +330,13 @@ def detect_intent(text: str) -> Intent | None:
         phrase = " ".join(tokens[hit.start : hit.end])
         match hit.value:
             case Intent.EMERGENCY:
-                if _is_hypothetical(tokens, hit.start):
+                is_injury = any(token in _INJURY for token in phrase.split())
+                window = (
+                    _INJURY_HYPOTHETICAL_WINDOW if is_injury else _HYPOTHETICAL_WINDOW
+                )
+                if _is_hypothetical(tokens, hit.start, window):
                     continue
-                if any(token in _INJURY for token in phrase.split()) and (
+                if is_injury and (
                     is_past or _is_about_animal(tokens, hit.start, hit.end)
                 ):
                     continue
@@ -343,8 +350,8 @@ def detect_intent(text: str) -> Intent | None:
     return next((intent for intent in _PRECEDENCE if intent in found), None)
 
 
-def _is_hypothetical(tokens: Sequence[str], start: int) -> bool:
-    before = tokens[max(0, start - _HYPOTHETICAL_WINDOW) : start]
+def _is_hypothetical(tokens: Sequence[str], start: int, window: int) -> bool:
+    before = tokens[max(0, start - window) : start]
     return any(token in _HYPOTHETICAL for token in before)
 
 

@@ -166,7 +166,7 @@ def _ordinal_suffix(value: int) -> str:
 def normalize_numbers(text: str) -> str:
     """Rewrite spoken numbers as digits, leaving the other words as they were.
 
-    "fourteen twenty Elm Street" -> "1420 Elm Street", "fifth avenue" -> "5th avenue".
+    "fourteen twenty Quill Street" -> "1420 Quill Street", "third ave" -> "3rd ave".
     """
     return _rewrite(text, is_code=False, all_ordinals=False)
 

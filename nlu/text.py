@@ -32,11 +32,14 @@ STOPWORDS = word_set(
     """
 )
 
+# Punctuation is gone after normalization; these words still end a clause.
+_CLAUSE_BREAKS = word_set("but and though although however so yet")
+
 # Street-type words, generic to any English-speaking city; a city's own
 # suffixes are added from its streets where it matters.
 STREET_SUFFIXES = word_set(
     """
-    street avenue road boulevard drive lane court place parkway highway circle
+    street avenue road boulevard drive lane place court parkway highway circle
     terrace square expressway plaza trail crescent alley way
     """
 )
@@ -103,8 +106,16 @@ def is_negated(
     window: int = 3,
     negators: frozenset[str] = NEGATORS,
 ) -> bool:
-    """Whether a negator stands within `window` words before `tokens[start]`."""
-    return any(token in negators for token in tokens[max(0, start - window) : start])
+    """Whether a negator stands within `window` words before `tokens[start]`.
+
+    A clause break ends the search: "no fire, but smoke" negates only the fire.
+    """
+    for token in reversed(tokens[max(0, start - window) : start]):
+        if token in _CLAUSE_BREAKS:
+            return False
+        if token in negators:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -282,7 +282,11 @@ class _Caller:
     async def _send(self, data: dict[str, object]) -> None:
         self._sequence += 1
         data = {"sequenceNumber": str(self._sequence), **data}
-        await self._ws.send(json.dumps(data))
+        try:
+            await self._ws.send(json.dumps(data))
+        except ConnectionClosed:
+            # The server ended the stream, as it does after the goodbye.
+            self._line.closed.set()
 
     async def read(self) -> None:
         try:
@@ -373,6 +377,9 @@ class _Caller:
                         )
                         for _ in range(10):
                             await self._frame(SILENCE_FRAME)
+                    # Keys get an answer too (a prompt, a status), unless the
+                    # caller is midway through a number: then the wait times out.
+                    line.has_reply = False
                 case Pause():
                     audio = step.audio or b""
                     frames = list(split_frames(audio, FRAME_BYTES)) if audio else []
@@ -381,7 +388,8 @@ class _Caller:
                         frame = frames[index] if index < len(frames) else SILENCE_FRAME
                         await self._frame(frame)
                 case SendRaw():
-                    await self._ws.send(step.text)
+                    with contextlib.suppress(ConnectionClosed):
+                        await self._ws.send(step.text)
                 case HangUp():
                     line.report.hung_up = True
                     await self._send(

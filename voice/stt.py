@@ -10,7 +10,8 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -30,6 +31,12 @@ BASE = "base"
 # so the same rule is applied here after decoding.
 NO_SPEECH_THRESHOLD = 0.6
 LOG_PROB_THRESHOLD = -1.0
+
+# faster-whisper's compression_ratio_threshold: above it, a decode is a loop.
+_COMPRESSION_RATIO_LIMIT = 2.4
+_MIN_REPETITION_BYTES = 24
+_MIN_TOKENS = 16
+_TOKENS_PER_SECOND = 8
 
 _BASE_DIR_NAME = "whisper-base-ct2"
 _BASE_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
@@ -201,6 +208,23 @@ class SpeechToText:
             return Transcript(
                 text="", confidence=0.0, no_speech_probability=1.0, seconds=0.0
             )
+        transcript = self._decode(samples, prompt, hotwords)
+        if (prompt or hotwords) and _is_repetitive(transcript.text):
+            # A prompt can send whisper into a loop ("C'mon C'mon C'mon ..."):
+            # the unprompted reading is the safer one.
+            first_seconds = transcript.seconds
+            transcript = self._decode(samples, None, None)
+            transcript = replace(transcript, seconds=first_seconds + transcript.seconds)
+        return transcript
+
+    def _decode(
+        self, samples: Float32Array, prompt: str | None, hotwords: str | None
+    ) -> Transcript:
+        # Callers say at most ~4 words a second; a longer decode is a loop, and
+        # every extra token costs time the caller spends waiting.
+        max_new_tokens = int(
+            _MIN_TOKENS + _TOKENS_PER_SECOND * samples.size / WHISPER_RATE_HZ
+        )
         try:
             with self._lock:
                 started = time.perf_counter()
@@ -221,6 +245,7 @@ class SpeechToText:
                     hotwords=hotwords or None,
                     # Applied in _to_transcript instead, see NO_SPEECH_THRESHOLD.
                     no_speech_threshold=None,
+                    max_new_tokens=max_new_tokens,
                 )
                 decoded = list(segments)
                 seconds = time.perf_counter() - started
@@ -231,6 +256,14 @@ class SpeechToText:
     def warm_up(self) -> None:
         """Run one recognition on silence so the first caller does not pay for it."""
         self.transcribe(np.zeros(WHISPER_RATE_HZ, dtype=np.float32))
+
+
+def _is_repetitive(text: str) -> bool:
+    """True for text that compresses like a loop (whisper's own 2.4 rule)."""
+    data = text.encode("utf-8")
+    if len(data) < _MIN_REPETITION_BYTES:
+        return False
+    return len(data) / len(zlib.compress(data)) > _COMPRESSION_RATIO_LIMIT
 
 
 def _to_transcript(segments: list[_SegmentLike], seconds: float) -> Transcript:

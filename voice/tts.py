@@ -186,7 +186,11 @@ def make_synthesizer(engine: str) -> SpeechSynthesizer:
     Raises TextToSpeechError for any other name or when the voice cannot load.
     """
     if engine == PIPER:
-        return PiperSynthesizer()
+        # Piper's noise is drawn inside the ONNX graph from a generator that
+        # cannot be reseeded, so with it a prompt sounds different depending on
+        # what was said before; without it, the same text always gives the same
+        # audio, and the intelligibility test checks what callers really hear.
+        return PiperSynthesizer(noise_scale=0.0, noise_w_scale=0.0)
     if engine == ESPEAK:
         return EspeakSynthesizer()
     raise TextToSpeechError(

@@ -168,6 +168,26 @@ def edit_distance(reference: list[str], hypothesis: list[str]) -> int:
     return previous[-1]
 
 
+def join_split_compounds(hypothesis: list[str], reference: list[str]) -> list[str]:
+    """Join adjacent hypothesis words that spell one reference word.
+
+    "pot hole" for "pothole" or "any time" for "anytime" is spelling, not
+    mishearing (sclite's GLM files make the same allowance).
+    """
+    known = set(reference)
+    joined: list[str] = []
+    index = 0
+    while index < len(hypothesis):
+        pair = "".join(hypothesis[index : index + 2])
+        if index + 1 < len(hypothesis) and pair in known:
+            joined.append(pair)
+            index += 2
+        else:
+            joined.append(hypothesis[index])
+            index += 1
+    return joined
+
+
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """Word edits needed to turn the hypothesis into the reference, per reference word.
 
@@ -176,7 +196,7 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
     exceed 1.0 when the hypothesis has many extra words.
     """
     ref_words = normalize_words(reference)
-    hyp_words = normalize_words(hypothesis)
+    hyp_words = join_split_compounds(normalize_words(hypothesis), ref_words)
     if not ref_words:
         return 0.0 if not hyp_words else 1.0
     return edit_distance(ref_words, hyp_words) / len(ref_words)

@@ -176,7 +176,8 @@ def test_garbled_utterance_gets_reprompt_that_says_what_is_expected(
     call.say("I need to report a streetlight that is out.")
     call.say("blorp fnord zzz")
     assert call.state.phase is Phase.ASK_ADDRESS
-    assert "for example, 200 Main Street" in call.spoken
+    assert "Please say the street address, for example, 200 Main Street." in call.spoken
+    assert call.spoken.startswith("Sorry, I didn't catch that.")
 
 
 def test_third_unusable_answer_goes_to_a_person(dialog: Dialog) -> None:

@@ -136,16 +136,6 @@ SERVICES = (
 
 
 @pytest.fixture(scope="session")
-def test_streets() -> tuple[Street, ...]:
-    return STREETS
-
-
-@pytest.fixture(scope="session")
-def test_services() -> tuple[Service, ...]:
-    return SERVICES
-
-
-@pytest.fixture(scope="session")
 def street_named() -> Callable[[str], Street]:
     """Look up a test street by its full name: "Elm Street"."""
 

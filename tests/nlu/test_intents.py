@@ -26,6 +26,8 @@ from nlu.intents import Intent, detect_intent
         ("Call 911!", Intent.EMERGENCY),
         ("Should I call nine one one?", Intent.EMERGENCY),
         ("I want to talk to someone, there's a fire!", Intent.EMERGENCY),
+        ("I called about it before and now there's a fire.", Intent.EMERGENCY),
+        ("There's no fire, but smoke is coming out of the window.", Intent.EMERGENCY),
         # a person
         ("Operator.", Intent.OPERATOR),
         ("Operator, please.", Intent.OPERATOR),
@@ -82,6 +84,7 @@ def test_intent_is_detected(text: str, expected: Intent) -> None:
         "Nobody was injured, thankfully.",
         "A kid could fall in and get hurt.",
         "before someone gets hurt",
+        "Those wires could start a fire.",
         "I tripped on the sidewalk last week and hurt my knee.",
         "There's an injured deer in the road.",
         "A person threw trash on my lawn.",

@@ -56,3 +56,17 @@ def test_word_error_rate(reference: str, hypothesis: str, rate: float) -> None:
 )
 def test_normalize_words(text: str, words: list[str]) -> None:
     assert normalize_words(text) == words
+
+
+@pytest.mark.parametrize(
+    ("reference", "hypothesis", "expected"),
+    [
+        ("a pothole on Elm Street", "a pot hole on Elm Street", 0.0),
+        ("call back any time", "call back anytime", 0.5),  # only splits are forgiven
+        ("a pothole", "a pot", 0.5),
+    ],
+)
+def test_split_compounds_count_as_the_reference_word(
+    reference: str, hypothesis: str, expected: float
+) -> None:
+    assert word_error_rate(reference, hypothesis) == pytest.approx(expected)
