@@ -248,13 +248,14 @@ class Dialog:
     ) -> Step:
         answer = parse_yes_no(text)
         wants_repeat = intent is Intent.REPEAT or answer is True
-        if wants_repeat and state.case_number and state.repeats < _MAX_REPEATS:
+        case_number = state.case_number
+        if wants_repeat and case_number and state.repeats < _MAX_REPEATS:
             state = replace(state, repeats=state.repeats + 1)
             return self._ask(
                 state,
                 Phase.OFFER_REPEAT,
                 [
-                    self.prompts.repeat_case_number(state.case_number),
+                    self.prompts.repeat_case_number(case_number),
                     self.prompts.fixed("offer_repeat"),
                 ],
             )

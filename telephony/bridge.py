@@ -199,19 +199,16 @@ class CallSession:
                 if item is None:
                     return
                 if isinstance(item, _HeardUtterance):
-                    event = await self._recognize(item)
-                    if event is None:
-                        continue
+                    await self._step(await self._recognize(item))
                 else:
-                    event = item
-                await self._step(event)
+                    await self._step(item)
         except Exception:
             # One broken call must not disturb another: end this one politely.
             logger.exception("call %s: dialog failed", self._call_sid)
             self._state = CallState(phase=Phase.ENDED, outcome=Outcome.ENDED)
             await self.finish(caller_hung_up=False)
 
-    async def _recognize(self, heard: _HeardUtterance) -> Utterance | None:
+    async def _recognize(self, heard: _HeardUtterance) -> Utterance:
         utterance = heard.utterance
         prompt = self._runtime.bias_prompts.get(self._expect)
         loop = asyncio.get_running_loop()

@@ -138,9 +138,10 @@ class _Line:
             self.report.agent_audio.extend(audio)
             start = max(self.clock_seconds, self.playback_end_seconds)
             self.playback_end_seconds = start + len(audio) / PHONE_RATE_HZ
-        elif event == "mark" and isinstance(data.get("mark"), dict):
-            name = str(data["mark"].get("name", ""))  # type: ignore[union-attr]
-            self.pending_marks.append((self.playback_end_seconds, name))
+        elif event == "mark" and isinstance(mark := data.get("mark"), dict):
+            self.pending_marks.append(
+                (self.playback_end_seconds, str(mark.get("name")))
+            )
         elif event == "clear":
             # Twilio drops queued audio and returns pending marks at once.
             self.report.clears += 1
