@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,12 +43,13 @@ from telephony import twilio_stream as wire
 from telephony.runtime import Runtime
 from voice.mulaw import FRAME_BYTES, PHONE_RATE_HZ, decode_mulaw, split_frames, to_int16
 from voice.recording import CallRecorder, write_mono_wav
-from voice.stt import WHISPER_RATE_HZ, SpeechToTextError
+from voice.stt import WHISPER_RATE_HZ, SpeechToTextError, Transcript
 from voice.vad import (
     SegmenterSettings,
     SpeechStarted,
     UtteranceDetector,
     UtteranceEnded,
+    UtterancePaused,
 )
 from workorders import case_numbers, store
 from workorders.models import CallOutcome
@@ -64,9 +66,20 @@ _MARK_GRACE_SECONDS = 3.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class _Speculation:
+    """Recognition started at a pause, before the utterance was known to be over."""
+
+    start_seconds: float
+    end_seconds: float
+    prompt: str | None
+    result: Future[Transcript]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _HeardUtterance:
     utterance: UtteranceEnded
     heard_at: float  # perf_counter when the end of speech was detected
+    early: _Speculation | None  # a transcript already under way for this span
 
 
 class CallSession:
@@ -78,7 +91,10 @@ class CallSession:
         self._send_lock = asyncio.Lock()
         settings = runtime.settings
         self._detector = UtteranceDetector(
-            SegmenterSettings(end_silence_seconds=settings.end_of_utterance_seconds)
+            SegmenterSettings(
+                end_silence_seconds=settings.end_of_utterance_seconds,
+                pause_seconds=settings.speculate_after_seconds,
+            )
         )
         self._recorder = CallRecorder()
         self._inbox: asyncio.Queue[Event | _HeardUtterance | None] = asyncio.Queue()
@@ -100,6 +116,9 @@ class CallSession:
         self._turns: list[CallTurnIn] = []
         self._reply_pending_since: float | None = None  # perf_counter of end of speech
         self._utterance_count = 0
+        self._speculation: _Speculation | None = None
+        # Replies rendered ahead from a speculative transcript, by their text.
+        self._prerendered: dict[str, asyncio.Future[bytes]] = {}
         self.closed = asyncio.Event()  # set when the bridge wants the socket closed
 
     # -- inbound ---------------------------------------------------------------
@@ -154,13 +173,67 @@ class CallSession:
         samples = decode_mulaw(message.payload)
         self._recorder.add_inbound(samples, self._now_seconds)
         for event in self._detector.feed_mulaw(message.payload):
-            if isinstance(event, SpeechStarted):
-                self._on_speech_started()
-            else:
-                self._idle_since = None
-                heard = _HeardUtterance(utterance=event, heard_at=time.perf_counter())
-                self._inbox.put_nowait(heard)
+            match event:
+                case SpeechStarted():
+                    self._on_speech_started()
+                case UtterancePaused():
+                    self._speculate(event)
+                case UtteranceEnded():
+                    self._idle_since = None
+                    early = self._speculation
+                    self._speculation = None
+                    if early is not None and (
+                        early.start_seconds,
+                        early.end_seconds,
+                    ) != (event.start_seconds, event.end_seconds):
+                        early.result.cancel()
+                        early = None
+                    heard = _HeardUtterance(
+                        utterance=event, heard_at=time.perf_counter(), early=early
+                    )
+                    self._inbox.put_nowait(heard)
         self._check_no_input()
+
+    def _speculate(self, paused: UtterancePaused) -> None:
+        """Start recognizing at a pause: most pauses are the end of the turn.
+
+        This hides most of the recognition time inside the end-of-utterance
+        silence; when the caller goes on talking, the guess is dropped.
+        """
+        if self._speculation is not None:
+            self._speculation.result.cancel()
+        prompt = self._runtime.bias_prompts.get(self._expect)
+        stt = self._runtime.stt
+        self._speculation = _Speculation(
+            start_seconds=paused.start_seconds,
+            end_seconds=paused.end_seconds,
+            prompt=prompt,
+            result=self._runtime.stt_pool.submit(
+                stt.transcribe, paused.audio_16k, prompt=prompt
+            ),
+        )
+        self._prerendered.clear()
+        asyncio.get_running_loop().create_task(self._prepare_reply(self._speculation))
+
+    async def _prepare_reply(self, speculation: _Speculation) -> None:
+        """Render the likely reply while the end-of-utterance silence runs out.
+
+        The dialog is pure, so stepping it on the current state commits
+        nothing; audio is keyed by its text, so it is used only when exactly
+        that sentence is said, whichever transcript it came from.
+        """
+        try:
+            transcript = await asyncio.wrap_future(speculation.result)
+        except (SpeechToTextError, CancelledError):
+            return
+        utterance = Utterance(text=transcript.text, confidence=transcript.confidence)
+        _, actions = self._runtime.dialog.step(self._state, utterance)
+        renderer = self._runtime.renderer
+        for action in actions:
+            if isinstance(action, Say) and action.key is None:
+                self._prerendered[action.text] = asyncio.ensure_future(
+                    asyncio.to_thread(renderer.render, action.text)
+                )
 
     def _on_speech_started(self) -> None:
         self._idle_since = None
@@ -211,15 +284,19 @@ class CallSession:
     async def _recognize(self, heard: _HeardUtterance) -> Utterance:
         utterance = heard.utterance
         prompt = self._runtime.bias_prompts.get(self._expect)
-        loop = asyncio.get_running_loop()
+        early = heard.early
         try:
-            transcript = await loop.run_in_executor(
-                self._runtime.stt_pool,
-                lambda: self._runtime.stt.transcribe(
-                    utterance.audio_16k, prompt=prompt
-                ),
-            )
-        except SpeechToTextError:
+            if early is not None and early.prompt == prompt:
+                transcript = await asyncio.wrap_future(early.result)
+            else:
+                loop = asyncio.get_running_loop()
+                transcript = await loop.run_in_executor(
+                    self._runtime.stt_pool,
+                    lambda: self._runtime.stt.transcribe(
+                        utterance.audio_16k, prompt=prompt
+                    ),
+                )
+        except (SpeechToTextError, CancelledError):
             logger.exception("call %s: recognition failed", self._call_sid)
             return Utterance(text="", confidence=0.0)
         self._utterance_count += 1
@@ -281,6 +358,8 @@ class CallSession:
         renderer = self._runtime.renderer
         if say.key is not None:
             audio = renderer.render_cached(say.text)
+        elif say.text in self._prerendered:
+            audio = await self._prerendered.pop(say.text)
         else:
             audio = await asyncio.to_thread(renderer.render, say.text)
         start_seconds = max(self._now_seconds, self._playout_end_seconds)

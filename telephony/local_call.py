@@ -30,10 +30,13 @@ from voice.mulaw import (
     FRAME_BYTES,
     FRAME_SECONDS,
     PHONE_RATE_HZ,
+    decode_mulaw,
     encode_mulaw,
     split_frames,
 )
 
+# Frame loudness (16-bit RMS, about -50 dBFS) above which a frame holds speech.
+_SPEECH_RMS = 100.0
 # How long a caller waits for a reply before going on with the script anyway.
 _NO_REPLY_SECONDS = 15.0
 SILENCE_FRAME = encode_mulaw(np.zeros(FRAME_BYTES, dtype=np.int16))
@@ -365,7 +368,10 @@ class _Caller:
                 case Speak():
                     for frame in split_frames(step.audio, FRAME_BYTES):
                         await self._frame(frame)
-                    line.speech_ended_at = time.perf_counter()
+                        if _is_loud(frame):
+                            # Latency counts from the last frame with speech in
+                            # it, not from the end of the file's trailing silence.
+                            line.speech_ended_at = time.perf_counter()
                     line.has_reply = False
                 case Press():
                     for digit in step.digits:
@@ -405,6 +411,11 @@ class _Caller:
         # Script done: keep the line open (silent) until the agent ends the call.
         while not line.closed.is_set():
             await self._frame(SILENCE_FRAME)
+
+
+def _is_loud(frame: bytes) -> bool:
+    samples = decode_mulaw(frame).astype(np.float32)
+    return float(np.sqrt(np.mean(samples * samples))) > _SPEECH_RMS
 
 
 def load_wav_as_mulaw(path: Path) -> bytes:

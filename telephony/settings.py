@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     recordings_dir: Path = _DATA_DIR / "recordings"
     # Silence that ends a caller's utterance; the largest part of the wait.
     end_of_utterance_seconds: float = 0.6
+    # Silence after which recognition starts speculatively, hiding most of its
+    # time inside the rest of the end-of-utterance silence.
+    speculate_after_seconds: float = 0.2
     no_input_seconds: float = 5.0
     # Concurrent recognitions; whisper already uses stt_threads cores each.
     stt_workers: int = 1

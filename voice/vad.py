@@ -144,6 +144,9 @@ class SegmenterSettings:
     speech_threshold: float = 0.5  # Silero probability at or above which is speech
     start_seconds: float = 0.15  # continuous speech needed to declare a start
     end_silence_seconds: float = 0.6  # silence that ends an utterance
+    # Silence after which the utterance is probably over: recognition can start
+    # speculatively while the rest of end_silence_seconds is waited out.
+    pause_seconds: float = 0.3
     max_utterance_seconds: float = 15.0  # an utterance is cut off at this length
     pre_roll_seconds: float = 0.3  # audio kept before the speech start
     post_roll_seconds: float = 0.2  # audio kept after the speech end
@@ -161,6 +164,10 @@ class SegmenterSettings:
         # post-roll than that would need audio that has not arrived yet.
         if self.post_roll_seconds > self.end_silence_seconds:
             raise ValueError("post_roll_seconds cannot exceed end_silence_seconds")
+        if not self.post_roll_seconds <= self.pause_seconds <= self.end_silence_seconds:
+            raise ValueError(
+                "pause_seconds must lie between the post-roll and the end silence"
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -179,7 +186,18 @@ class SpeechEnded:
     is_truncated: bool  # cut at max_utterance_seconds while still speaking
 
 
-SegmentEvent: TypeAlias = SpeechStarted | SpeechEnded
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpeechPaused:
+    """The caller has been silent for pause_seconds: the utterance may be over.
+
+    A SpeechEnded with the same start and end follows unless speech resumes.
+    """
+
+    start_seconds: float  # onset of the speech, in stream seconds
+    end_seconds: float  # end of the last speech chunk, in stream seconds
+
+
+SegmentEvent: TypeAlias = SpeechStarted | SpeechPaused | SpeechEnded
 
 
 class Segmenter:
@@ -201,6 +219,7 @@ class Segmenter:
         self._run_start_seconds: float | None = None
         self._utterance_start_seconds = 0.0
         self._last_speech_end_seconds = 0.0
+        self._is_paused = False  # a SpeechPaused was sent for this silence
 
     @property
     def is_speaking(self) -> bool:
@@ -237,10 +256,20 @@ class Segmenter:
 
         if is_speech:
             self._last_speech_end_seconds = now_seconds
+            self._is_paused = False
         else:
             silence_seconds = now_seconds - self._last_speech_end_seconds
             if silence_seconds + _EPSILON_SECONDS >= settings.end_silence_seconds:
                 return self._end(self._last_speech_end_seconds, is_truncated=False)
+            if (
+                not self._is_paused
+                and silence_seconds + _EPSILON_SECONDS >= settings.pause_seconds
+            ):
+                self._is_paused = True
+                return SpeechPaused(
+                    start_seconds=self._utterance_start_seconds,
+                    end_seconds=self._last_speech_end_seconds,
+                )
         utterance_seconds = now_seconds - self._utterance_start_seconds
         if utterance_seconds + _EPSILON_SECONDS >= settings.max_utterance_seconds:
             # Whatever follows needs start_seconds of speech to become the next
@@ -263,6 +292,7 @@ class Segmenter:
 
     def _end(self, end_seconds: float, *, is_truncated: bool) -> SpeechEnded:
         self._is_speaking = False
+        self._is_paused = False
         return SpeechEnded(
             start_seconds=self._utterance_start_seconds,
             end_seconds=end_seconds,
@@ -281,7 +311,16 @@ class UtteranceEnded:
     is_truncated: bool = False  # cut at max_utterance_seconds while still speaking
 
 
-VoiceEvent: TypeAlias = SpeechStarted | UtteranceEnded
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UtterancePaused:
+    """The utterance so far, for speculative recognition; may still go on."""
+
+    audio_16k: Float32Array = field(repr=False, compare=False)
+    start_seconds: float
+    end_seconds: float
+
+
+VoiceEvent: TypeAlias = SpeechStarted | UtterancePaused | UtteranceEnded
 
 
 class UtteranceDetector:
@@ -328,6 +367,22 @@ class UtteranceDetector:
             event = self._segmenter.process(probability >= threshold, WINDOW_SECONDS)
             if isinstance(event, SpeechStarted):
                 events.append(event)
+            elif isinstance(event, SpeechPaused):
+                # The same span and clip the SpeechEnded will give if no more
+                # speech comes, so a speculative transcript can be reused as is.
+                ended = SpeechEnded(
+                    start_seconds=event.start_seconds,
+                    end_seconds=event.end_seconds,
+                    is_truncated=False,
+                )
+                clip = self._utterance(ended)
+                events.append(
+                    UtterancePaused(
+                        audio_16k=clip.audio_16k,
+                        start_seconds=clip.start_seconds,
+                        end_seconds=clip.end_seconds,
+                    )
+                )
             elif isinstance(event, SpeechEnded):
                 events.append(self._utterance(event))
         return events

@@ -30,9 +30,11 @@ from voice.vad import (
     SegmentEvent,
     SileroSpeechDetector,
     SpeechEnded,
+    SpeechPaused,
     SpeechStarted,
     UtteranceDetector,
     UtteranceEnded,
+    UtterancePaused,
     VoiceEvent,
 )
 
@@ -40,9 +42,12 @@ from voice.vad import (
 # Segmenter: plain arithmetic over seconds, no audio.
 
 CHUNK_SECONDS = 0.05
+# pause_seconds equal to end_silence_seconds: no SpeechPaused, so these tests
+# read as the plain start/end spec; the pause has tests of its own below.
 SETTINGS = SegmenterSettings(
     start_seconds=0.15,
     end_silence_seconds=0.6,
+    pause_seconds=0.6,
     max_utterance_seconds=15.0,
     pre_roll_seconds=0.3,
     post_roll_seconds=0.2,
@@ -73,6 +78,12 @@ def rounded(event: SegmentEvent) -> SegmentEvent:
         case SpeechStarted(at_seconds=at_seconds):
             return replace(event, at_seconds=round(at_seconds, 6))
         case SpeechEnded(start_seconds=start_seconds, end_seconds=end_seconds):
+            return replace(
+                event,
+                start_seconds=round(start_seconds, 6),
+                end_seconds=round(end_seconds, 6),
+            )
+        case SpeechPaused(start_seconds=start_seconds, end_seconds=end_seconds):
             return replace(
                 event,
                 start_seconds=round(start_seconds, 6),
@@ -131,6 +142,31 @@ def test_pause_shorter_than_end_silence_stays_within_the_utterance() -> None:
     ]
 
 
+def test_pause_is_reported_once_before_the_end() -> None:
+    segmenter = Segmenter(SegmenterSettings(pause_seconds=0.3, end_silence_seconds=0.6))
+
+    events = run(segmenter, speech(1.0), silence(1.0))
+
+    assert events == [
+        (0.15, SpeechStarted(at_seconds=0.0)),
+        (1.3, SpeechPaused(start_seconds=0.0, end_seconds=1.0)),
+        (1.6, SpeechEnded(start_seconds=0.0, end_seconds=1.0, is_truncated=False)),
+    ]
+
+
+def test_speech_after_a_pause_continues_the_utterance() -> None:
+    segmenter = Segmenter(SegmenterSettings(pause_seconds=0.3, end_silence_seconds=0.6))
+
+    events = run(segmenter, speech(1.0), silence(0.4), speech(1.0), silence(1.0))
+
+    assert [event for _, event in events] == [
+        SpeechStarted(at_seconds=0.0),
+        SpeechPaused(start_seconds=0.0, end_seconds=1.0),
+        SpeechPaused(start_seconds=0.0, end_seconds=2.4),
+        SpeechEnded(start_seconds=0.0, end_seconds=2.4, is_truncated=False),
+    ]
+
+
 def test_end_silence_is_configurable() -> None:
     segmenter = Segmenter(SegmenterSettings(end_silence_seconds=0.3))
 
@@ -143,7 +179,9 @@ def test_end_silence_is_configurable() -> None:
 
 
 def test_long_speech_is_truncated_at_max_utterance_seconds() -> None:
-    segmenter = Segmenter(SegmenterSettings(max_utterance_seconds=3.0))
+    segmenter = Segmenter(
+        SegmenterSettings(max_utterance_seconds=3.0, pause_seconds=0.6)
+    )
 
     events = run(segmenter, speech(5.0), silence(1.0))
 
@@ -255,13 +293,30 @@ def phone_stream(audio: Samples) -> bytes:
     return encode_mulaw(to_int16(audio))
 
 
-def feed(detector: UtteranceDetector, stream: bytes) -> list[tuple[float, VoiceEvent]]:
+def feed(
+    detector: UtteranceDetector, stream: bytes, *, with_pauses: bool = False
+) -> list[tuple[float, VoiceEvent]]:
     """Feed 20 ms frames; return each event with the stream time it was emitted."""
     emitted: list[tuple[float, VoiceEvent]] = []
     for index, frame in enumerate(split_frames(stream)):
         for event in detector.feed_mulaw(frame):
-            emitted.append(((index + 1) * FRAME_SECONDS, event))
+            if with_pauses or not isinstance(event, UtterancePaused):
+                emitted.append(((index + 1) * FRAME_SECONDS, event))
     return emitted
+
+
+def test_pause_clip_is_the_final_clip_when_speech_does_not_resume(
+    sentence_8k: Samples,
+) -> None:
+    stream = phone_stream(with_silence(sentence_8k))
+    events = feed(UtteranceDetector(), stream, with_pauses=True)
+    paused = [e for _, e in events if isinstance(e, UtterancePaused)]
+    ended = [e for _, e in events if isinstance(e, UtteranceEnded)]
+    assert len(paused) >= 1 and len(ended) == 1
+    last_pause = paused[-1]
+    assert last_pause.start_seconds == ended[0].start_seconds
+    assert last_pause.end_seconds == ended[0].end_seconds
+    assert np.array_equal(last_pause.audio_16k, ended[0].audio_16k)
 
 
 def kinds(events: Iterable[tuple[float, VoiceEvent]]) -> list[str]:
@@ -416,7 +471,9 @@ def test_is_speaking_holds_between_start_and_end(sentence_8k: Samples) -> None:
     # False, then True from the start to the end, then False: one block of True.
     changes = np.flatnonzero(np.diff(np.array(speaking, dtype=np.int8)))
     assert len(changes) == 2
-    assert kinds_seen == ["SpeechStarted", "UtteranceEnded"]
+    assert kinds_seen[0] == "SpeechStarted"
+    assert kinds_seen[-1] == "UtteranceEnded"
+    assert set(kinds_seen[1:-1]) <= {"UtterancePaused"}
 
 
 @needs_espeak
