@@ -12,7 +12,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from nlu.city import Street
-from nlu.numbers import normalize_street_numbers
+from nlu.numbers import DIGIT_NAMES, normalize_street_numbers
 from nlu.text import (
     NEGATORS,
     STOPWORDS,
@@ -56,18 +56,6 @@ _TENS_ORDINAL = re.compile(r"([2-9])([1-9](?:st|nd|rd|th))")
 _ORDINAL_TOKEN = re.compile(r"\d+(?:st|nd|rd|th)")
 _MIXED_TOKEN = re.compile(r"(?=.*[a-z])(?=.*\d)[a-z0-9]+")
 _LETTER_OR_DIGITS = re.compile(r"[a-z]|\d+")
-_DIGIT_WORDS = (
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-)
 # How a single letter sounds, for tokens like "L3s" that Whisper makes of a name.
 _LETTER_NAMES = {
     "a": "a",
@@ -520,7 +508,7 @@ def _sounded_out(word: str) -> str:
     sounds: list[str] = []
     for index, part in enumerate(parts):
         if part.isdigit():
-            sounds.append("".join(_DIGIT_WORDS[int(d)] for d in part))
+            sounds.append("".join(DIGIT_NAMES[int(d)] for d in part))
         elif index == len(parts) - 1 and sounds:
             sounds.append(part)  # a trailing letter is usually a plural or "'s"
         else:

@@ -8,6 +8,19 @@ from enum import Enum, auto
 
 from nlu.text import STREET_SUFFIXES, SUFFIX_SPELLINGS, word_set
 
+# Index i holds the word for digit i.
+DIGIT_NAMES = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+)
 _UNITS = {
     "zero": 0,
     "one": 1,
