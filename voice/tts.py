@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import re
 import subprocess
+import tempfile
 import threading
+import wave
 from pathlib import Path
 from typing import Protocol
 
@@ -17,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 PIPER = "piper"
 ESPEAK = "espeak"
+PYTTSX3 = "pyttsx3"
 
 
 class TextToSpeechError(Exception):
@@ -180,8 +185,55 @@ def parse_streamed_wav(data: bytes) -> tuple[Float32Array, int]:
     raise TextToSpeechError("WAV stream without a data chunk")
 
 
+class Pyttsx3Synthesizer:
+    """Whatever voice the operating system offers, through pyttsx3.
+
+    On Linux that is espeak-ng again (EspeakSynthesizer is the steadier way
+    to it, see there); the reason to choose this engine is a city machine on
+    Windows or macOS, where pyttsx3 drives SAPI5 or NSSpeechSynthesizer.
+    """
+
+    def __init__(self, *, rate_wpm: int = 150, voice_id: str | None = None) -> None:
+        import pyttsx3
+
+        try:
+            self._engine = pyttsx3.init()
+        except Exception as error:
+            raise TextToSpeechError(f"pyttsx3 cannot start: {error}") from error
+        self._engine.setProperty("rate", rate_wpm)
+        if voice_id is not None:
+            self._engine.setProperty("voice", voice_id)
+        # The driver is one global engine per process and not thread-safe.
+        self._lock = threading.Lock()
+        _, self.sample_rate_hz = self._run("a")
+
+    def synthesize(self, text: str) -> Float32Array:
+        """Speak text; returns samples in [-1, 1] at sample_rate_hz."""
+        samples, sample_rate_hz = self._run(text)
+        return resample(samples, sample_rate_hz, self.sample_rate_hz)
+
+    def _run(self, text: str) -> tuple[Float32Array, int]:
+        with self._lock, tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "speech.wav"
+            # The espeak driver prints "Audio saved to ..." for every file.
+            with contextlib.redirect_stdout(io.StringIO()):
+                self._engine.save_to_file(text, str(path))
+                self._engine.runAndWait()
+            try:
+                with wave.open(str(path), "rb") as wav:
+                    frames = wav.readframes(wav.getnframes())
+                    sample_rate_hz = wav.getframerate()
+                    width = wav.getsampwidth()
+            except (FileNotFoundError, wave.Error, EOFError) as error:
+                raise TextToSpeechError(f"pyttsx3 wrote no audio: {error}") from error
+        if width != 2:
+            raise TextToSpeechError("pyttsx3 wrote audio that is not 16-bit")
+        samples = np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
+        return samples, sample_rate_hz
+
+
 def make_synthesizer(engine: str) -> SpeechSynthesizer:
-    """Build the synthesizer named "piper" or "espeak".
+    """Build the synthesizer named "piper", "espeak" or "pyttsx3".
 
     Raises TextToSpeechError for any other name or when the voice cannot load.
     """
@@ -193,8 +245,11 @@ def make_synthesizer(engine: str) -> SpeechSynthesizer:
         return PiperSynthesizer(noise_scale=0.0, noise_w_scale=0.0)
     if engine == ESPEAK:
         return EspeakSynthesizer()
+    if engine == PYTTSX3:
+        return Pyttsx3Synthesizer()
     raise TextToSpeechError(
-        f"unknown speech engine {engine!r}: expected {PIPER!r} or {ESPEAK!r}"
+        f"unknown speech engine {engine!r}: expected {PIPER!r}, {ESPEAK!r} "
+        f"or {PYTTSX3!r}"
     )
 
 

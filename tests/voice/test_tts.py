@@ -187,3 +187,13 @@ def test_only_runs_of_lone_digits_are_split_out(
     text: str, pieces: list[tuple[str, bool]]
 ) -> None:
     assert split_digit_runs(text) == pieces
+
+
+def test_pyttsx3_engine_renders_speech_for_the_phone() -> None:
+    synthesizer = make_synthesizer("pyttsx3")
+    samples = synthesizer.synthesize("Please enter your case number.")
+    seconds = len(samples) / synthesizer.sample_rate_hz
+    assert 1.0 < seconds < 5.0
+    assert float(np.max(np.abs(samples))) > 0.1
+    phone = PhoneRenderer(synthesizer).render("Thank you for calling.")
+    assert 0.8 < duration_seconds(phone) < 5.0
