@@ -36,13 +36,14 @@ class _ConversationPrinter(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         speaker = getattr(record, "speaker", None)
         if speaker is not None:
-            print(f"  {speaker:>6}: {getattr(record, 'text', '')}", flush=True)
+            label = "heard" if speaker == "caller" else speaker
+            print(f"  {label:>6}: {getattr(record, 'text', '')}", flush=True)
 
 
 def _print_step(step: Step) -> None:
     match step:
         case Speak():
-            print(f"  (caller says: {step.label})", flush=True)
+            print(f"  caller: {step.label}", flush=True)
         case Press():
             print(f"  (caller presses: {step.digits})", flush=True)
         case Pause():

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from voice.tts import PhoneRenderer, make_synthesizer
 
 from dialog.actions import Expect
 from dialog.machine import Dialog
@@ -18,6 +17,7 @@ from nlu.city import City, load_city
 from telephony.biasing import build_bias_prompts
 from telephony.settings import Settings
 from voice.stt import SpeechToText, resolve_model_path
+from voice.tts import PhoneRenderer, make_synthesizer
 from workorders import store
 from workorders.database import create_schema, make_engine, make_session_factory
 from workorders.routing import Route, Router
