@@ -316,7 +316,9 @@ class CallSession:
                 audio_path=str(audio_path),
             )
         )
-        logger.info(
+        # Transcripts stay out of the INFO log: they hold addresses, and the
+        # supervisor reads them from the call record.
+        logger.debug(
             "call %s: heard %r (confidence %.2f, %.2f s)",
             self._call_sid,
             transcript.text,
@@ -389,7 +391,7 @@ class CallSession:
                 response_seconds=response_seconds,
             )
         )
-        logger.info(
+        logger.debug(
             "call %s: said %r",
             self._call_sid,
             say.text,

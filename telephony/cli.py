@@ -57,22 +57,23 @@ async def _call(
 ) -> int:
     bridge_logger = logging.getLogger("telephony.bridge")
     bridge_logger.addHandler(_ConversationPrinter())
-    if bridge_logger.getEffectiveLevel() > logging.INFO:
-        bridge_logger.setLevel(logging.INFO)
+    if bridge_logger.getEffectiveLevel() > logging.DEBUG:
+        bridge_logger.setLevel(logging.DEBUG)
         bridge_logger.propagate = False
     if url is None:
         settings = settings.model_copy(
             update={
-                "twilio_auth_token": settings.twilio_auth_token or secrets.token_hex(16)
+                "twilio_auth_token": settings.twilio_auth_token or secrets.token_hex(16),
+                "api_token": settings.api_token or secrets.token_hex(16),
             }
         )
         print("Starting Cityline in-process (models load once) ...", flush=True)
         async with running_server(settings) as base_url:
             report = await _call_once(settings, steps, base_url, pace)
-            await _print_outcome(base_url, report)
+            await _print_outcome(base_url, settings.api_token, report)
     else:
         report = await _call_once(settings, steps, url, pace)
-        await _print_outcome(url, report)
+        await _print_outcome(url, settings.api_token, report)
     return 0
 
 
@@ -89,9 +90,16 @@ async def _call_once(
     )
 
 
-async def _print_outcome(base_url: str, report: CallReport) -> None:
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
-        call = (await http.get(f"/api/calls/{report.call_sid}")).json()
+async def _print_outcome(base_url: str, api_token: str, report: CallReport) -> None:
+    headers = {"Authorization": f"Bearer {api_token}"}
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=10, headers=headers
+    ) as http:
+        response = await http.get(f"/api/calls/{report.call_sid}")
+        if response.status_code == 403:
+            print("\n(set CITYLINE_API_TOKEN to the server's to see the work order)")
+            return
+        call = response.json()
         print(f"\nCall {report.call_sid}: {call.get('outcome')}")
         print(f"  recording: {call.get('recording_path')}")
         if report.after_stream_twiml:

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # The https URL Twilio reaches this server at; signatures are computed over
     # it, so behind a tunnel or proxy it must be the public one.
     public_url: str = "http://127.0.0.1:8080"
+    # Bearer token for the /api endpoints; empty turns the API off.
+    api_token: str = ""
     host: str = "127.0.0.1"
     port: int = 8080
     city_dir: Path = EXAMPLE_CITY_DIR

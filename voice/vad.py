@@ -149,6 +149,9 @@ class SegmenterSettings:
     pause_seconds: float = 0.3
     max_utterance_seconds: float = 15.0  # an utterance is cut off at this length
     pre_roll_seconds: float = 0.3  # audio kept before the speech start
+    # A speech run too short to start an utterance joins the speech that
+    # follows it within this gap.
+    blip_gap_seconds: float = 0.5
     post_roll_seconds: float = 0.2  # audio kept after the speech end
 
     def __post_init__(self) -> None:
@@ -220,6 +223,7 @@ class Segmenter:
         self._utterance_start_seconds = 0.0
         self._last_speech_end_seconds = 0.0
         self._is_paused = False  # a SpeechPaused was sent for this silence
+        self._blip: tuple[float, float] | None = None  # (start, end) of a short run
 
     @property
     def is_speaking(self) -> bool:
@@ -240,7 +244,17 @@ class Segmenter:
 
         if not self._is_speaking:
             if not is_speech:
-                # A blip shorter than start_seconds is forgotten entirely.
+                if self._run_start_seconds is not None:
+                    # Too short to start speech alone, but a short first word
+                    # ("Yes, that's right") is often scored like this: keep it
+                    # in case speech follows within blip_gap_seconds.
+                    blip_start_seconds = self._run_start_seconds
+                    if self._blip is not None and (
+                        blip_start_seconds - self._blip[1]
+                        <= settings.blip_gap_seconds + _EPSILON_SECONDS
+                    ):
+                        blip_start_seconds = self._blip[0]
+                    self._blip = (blip_start_seconds, chunk_start_seconds)
                 self._run_start_seconds = None
                 return None
             if self._run_start_seconds is None:
@@ -249,7 +263,16 @@ class Segmenter:
             if run_seconds + _EPSILON_SECONDS < settings.start_seconds:
                 return None
             self._is_speaking = True
-            self._utterance_start_seconds = self._run_start_seconds
+            onset_seconds = self._run_start_seconds
+            if self._blip is not None:
+                blip_start_seconds, blip_end_seconds = self._blip
+                if (
+                    onset_seconds - blip_end_seconds
+                    <= settings.blip_gap_seconds + _EPSILON_SECONDS
+                ):
+                    onset_seconds = blip_start_seconds
+                self._blip = None
+            self._utterance_start_seconds = onset_seconds
             self._last_speech_end_seconds = now_seconds
             self._run_start_seconds = None
             return SpeechStarted(at_seconds=self._utterance_start_seconds)
@@ -338,6 +361,8 @@ class UtteranceDetector:
         # silence that ends it, plus a second of slack for frame granularity.
         ring_seconds = (
             self.settings.pre_roll_seconds
+            + self.settings.blip_gap_seconds
+            + self.settings.start_seconds
             + self.settings.max_utterance_seconds
             + self.settings.end_silence_seconds
             + 1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -16,9 +17,11 @@ from telephony.runtime import Runtime, build_runtime
 from telephony.server import running_server
 from telephony.settings import Settings
 from workorders import store
+from workorders.database import create_schema, make_engine, make_session_factory
 from workorders.schemas import CallOut, WorkOrderOut
 
 AUTH_TOKEN = "test-auth-token-12345"
+API_TOKEN = "test-api-token-67890"
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +30,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         database_url=f"sqlite:///{data_dir / 'cityline.db'}",
         twilio_auth_token=AUTH_TOKEN,
+        api_token=API_TOKEN,
         public_url="https://cityline.example.org",
         data_dir=data_dir,
         recordings_dir=data_dir / "recordings",
@@ -40,6 +44,18 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
     built = build_runtime(settings)
     yield built
     built.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_runtime(runtime: Runtime, postgres_url: str) -> Iterator[Runtime]:
+    """The same models and dialog, storing into this machine's PostgreSQL."""
+    engine = make_engine(postgres_url)
+    create_schema(engine)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        store.sync_departments(session, router=runtime.router)
+    yield dataclasses.replace(runtime, engine=engine, sessions=sessions)
+    engine.dispose()
 
 
 @pytest.fixture
@@ -63,6 +79,13 @@ class Placed:
     @property
     def caller_lines(self) -> list[str]:
         return [turn.text for turn in self.call.turns if turn.speaker == "caller"]
+
+    def __repr__(self) -> str:
+        # Shown by a failing assert: the conversation as it was stored.
+        lines = [
+            f"{t.speaker}@{t.started_seconds:.2f}: {t.text}" for t in self.call.turns
+        ]
+        return f"<call {self.call.outcome}\n" + "\n".join(lines) + ">"
 
     @property
     def agent_text(self) -> str:

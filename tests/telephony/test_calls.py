@@ -38,6 +38,24 @@ def test_report_call_creates_routed_work_order_and_reads_case_number(
     assert placed.report.dialed_number is None
 
 
+def test_report_and_status_calls_store_in_postgresql(
+    settings: Settings, postgres_runtime: Runtime
+) -> None:
+    report = call(
+        settings, postgres_runtime, ["wav:report_pothole", "wav:yes", "wav:no_thanks"]
+    )
+    assert report.order is not None
+    assert report.order.department_name == "Public Works"
+    assert report.call.outcome == "work_order_created"
+    assert len(report.call.turns) >= 6
+    case_number = report.order.case_number
+    status = call(
+        settings, postgres_runtime, ["dtmf:1", f"dtmf:{case_number}#", "hangup"]
+    )
+    assert f"Case {' '.join(case_number)} is received" in status.agent_text
+    assert status.call.outcome == "status_read"
+
+
 def test_report_call_records_turns_and_audio(
     settings: Settings, runtime: Runtime
 ) -> None:
@@ -171,15 +189,25 @@ def test_barge_in_clears_the_prompt_and_listens(
 def test_two_calls_at_once_do_not_disturb_each_other(
     settings: Settings, runtime: Runtime
 ) -> None:
-    first, second = call_many(
+    first, second, broken = call_many(
         settings,
         runtime,
         [
             ["wav:report_pothole", "wav:yes", "wav:no_thanks"],
             ["wav:report_streetlight", "wav:address_maple", "wav:yes", "wav:no_thanks"],
+            # A third caller sends garbage mid-report and drops off.
+            [
+                "wav:report_streetlight",
+                SendRaw(text="\x00\x01 garbage"),
+                SendRaw(text='{"event": "media", "media": {"payload": 12}}'),
+                HangUp(),
+            ],
         ],
     )
-    assert first.order is not None and second.order is not None
+    assert broken.call.outcome == "abandoned"
+    assert broken.order is None
+    assert first.order is not None, first
+    assert second.order is not None, second
     assert first.order.service_code == "REQPOTHL"
     assert second.order.service_code == "STRLGTOUT"
     assert second.order.address == "412 Maple Avenue"

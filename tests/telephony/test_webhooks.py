@@ -10,7 +10,7 @@ from starlette.websockets import WebSocketDisconnect
 from twilio.request_validator import RequestValidator
 
 from telephony.settings import Settings
-from tests.telephony.conftest import AUTH_TOKEN
+from tests.telephony.conftest import API_TOKEN, AUTH_TOKEN
 
 FORM = {
     "CallSid": "CA0123456789abcdef0123456789abcdef",
@@ -133,3 +133,11 @@ def test_media_stream_signed_for_the_wss_url_is_greeted(
         assert greeting["streamSid"] == "MZ1"
         assert len(greeting["media"]["payload"]) > 0
         ws.send_json({"event": "stop", "streamSid": "MZ1", "stop": {"callSid": "CA1"}})
+
+
+def test_api_needs_the_api_token(client: TestClient) -> None:
+    assert client.get("/api/calls/CA-none").status_code == 403
+    wrong = {"Authorization": "Bearer not-the-token"}
+    assert client.get("/api/calls/CA-none", headers=wrong).status_code == 403
+    right = {"Authorization": f"Bearer {API_TOKEN}"}
+    assert client.get("/api/calls/CA-none", headers=right).status_code == 404

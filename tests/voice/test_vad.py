@@ -115,8 +115,10 @@ def test_speech_run_broken_by_silence_starts_counting_again() -> None:
     events = run(segmenter, speech(0.1), silence(0.05), speech(0.1), silence(0.05))
     assert events == []
 
+    # Counting restarts (the start comes 0.15 s into the third run), but the
+    # onset reaches back through the blips just before it.
     events = run(segmenter, speech(0.15))
-    assert events == [(0.45, SpeechStarted(at_seconds=0.3))]
+    assert events == [(0.45, SpeechStarted(at_seconds=0.0))]
 
 
 def test_utterance_ends_after_end_silence_seconds() -> None:
@@ -140,6 +142,23 @@ def test_pause_shorter_than_end_silence_stays_within_the_utterance() -> None:
         SpeechStarted(at_seconds=0.0),
         SpeechEnded(start_seconds=0.0, end_seconds=2.55, is_truncated=False),
     ]
+
+
+def test_short_first_word_joins_the_speech_after_it() -> None:
+    segmenter = Segmenter(SETTINGS)
+
+    # "Yes," scored as speech for only 0.1 s, a 0.3 s pause, then "that's right".
+    events = run(segmenter, silence(1.0), speech(0.1), silence(0.3), speech(1.0))
+
+    assert events[0] == (1.55, SpeechStarted(at_seconds=1.0))
+
+
+def test_blip_long_before_speech_does_not_join_it() -> None:
+    segmenter = Segmenter(SETTINGS)
+
+    events = run(segmenter, speech(0.1), silence(2.0), speech(1.0))
+
+    assert events[0] == (2.25, SpeechStarted(at_seconds=2.1))
 
 
 def test_pause_is_reported_once_before_the_end() -> None:
