@@ -147,8 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     bench = commands.add_parser("bench", help="measure voice-to-voice latency")
-    bench.add_argument("--calls", type=int, default=3, help="fixture calls, one by one")
-    bench.add_argument("--concurrent", type=int, default=2, help="calls at once")
+    bench.add_argument("--calls", type=int, default=5, help="fixture calls, one by one")
+    bench.add_argument("--concurrent", type=int, default=3, help="calls at once")
 
     check = commands.add_parser("check-city", help="validate a city directory")
     check.add_argument("directory", type=Path)
