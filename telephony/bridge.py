@@ -464,12 +464,14 @@ class CallSession:
         if self._is_finished:
             return
         self._is_finished = True
-        if caller_hung_up:
-            self._state, _ = self._runtime.dialog.step(self._state, CallerHungUp())
         if self._worker is not None and self._worker is not asyncio.current_task():
+            # Let the turn under way finish first: a caller who said "yes" and
+            # hung up still gets the work order, and the outcome says so.
             self._inbox.put_nowait(None)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._worker, timeout=30)
+        if caller_hung_up:
+            self._state, _ = self._runtime.dialog.step(self._state, CallerHungUp())
         if self._call_sid:
             await self._save_turns()
             recording = self._call_dir() / "call.wav"
