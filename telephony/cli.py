@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,12 +60,7 @@ async def _call(
         bridge_logger.setLevel(logging.DEBUG)
         bridge_logger.propagate = False
     if url is None:
-        settings = settings.model_copy(
-            update={
-                "twilio_auth_token": settings.twilio_auth_token or secrets.token_hex(16),
-                "api_token": settings.api_token or secrets.token_hex(16),
-            }
-        )
+        settings = settings.with_local_secrets()
         print("Starting Cityline in-process (models load once) ...", flush=True)
         async with running_server(settings) as base_url:
             report = await _call_once(settings, steps, base_url, pace)
