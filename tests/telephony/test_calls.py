@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import wave
 from pathlib import Path
+
+import pytest
 
 from telephony.call_scripts import white_noise
 from telephony.local_call import HangUp, Pause, SendRaw
@@ -234,3 +237,14 @@ def test_malformed_websocket_messages_are_skipped_and_the_call_goes_on(
     )
     assert placed.order is not None
     assert placed.call.outcome == "work_order_created"
+
+
+def test_logs_mask_the_callers_number(
+    settings: Settings, runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    placed = call(settings, runtime, ["dtmf:0"])
+    assert placed.call.outcome == "transferred"
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "***0123" in logged  # the local caller's number is +15555550123
+    assert "5555550123" not in logged
