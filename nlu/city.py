@@ -136,7 +136,22 @@ def _load_services(path: Path, department_codes: set[str]) -> tuple[Service, ...
         )
     if not services:
         raise CityConfigError(f"{path}: the catalog has no services")
+    _check_unique_synonyms(services)
     return tuple(services)
+
+
+def _check_unique_synonyms(services: list[Service]) -> None:
+    # One phrase naming two services would make the category a coin toss.
+    owner: dict[str, str] = {}
+    for service in services:
+        for synonym in service.synonyms:
+            key = " ".join(synonym.lower().split())
+            other = owner.setdefault(key, service.code)
+            if other != service.code:
+                raise CityConfigError(
+                    f"services.json: synonym {synonym!r} belongs to both "
+                    f"{other} and {service.code}"
+                )
 
 
 def _optional_int(value: str | None) -> int | None:

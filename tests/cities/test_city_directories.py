@@ -250,6 +250,15 @@ def test_service_with_unknown_department_is_rejected(broken_city: Path) -> None:
         load_city(broken_city)
 
 
+def test_synonym_shared_by_two_services_is_rejected(broken_city: Path) -> None:
+    path = broken_city / "services.json"
+    services = json.loads(path.read_text(encoding="utf-8"))
+    services[2]["synonyms"].append(services[0]["synonyms"][0].upper())
+    path.write_text(json.dumps(services), encoding="utf-8")
+    with pytest.raises(CityConfigError, match=r"synonym .* belongs to both"):
+        load_city(broken_city)
+
+
 def test_street_without_suffix_is_rejected(broken_city: Path) -> None:
     with (broken_city / "streets.csv").open("a", encoding="utf-8") as handle:
         handle.write("Bramble,,,1,10\n")

@@ -9,6 +9,8 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 from twilio.request_validator import RequestValidator
 
+from telephony.app import create_app
+from telephony.runtime import Runtime
 from telephony.settings import Settings
 from tests.telephony.conftest import API_TOKEN, AUTH_TOKEN
 
@@ -141,3 +143,15 @@ def test_api_needs_the_api_token(client: TestClient) -> None:
     assert client.get("/api/calls/CA-none", headers=wrong).status_code == 403
     right = {"Authorization": f"Bearer {API_TOKEN}"}
     assert client.get("/api/calls/CA-none", headers=right).status_code == 404
+
+
+def test_insecure_development_mode_accepts_unsigned_requests(
+    settings: Settings, runtime: Runtime
+) -> None:
+    insecure = settings.model_copy(
+        update={"insecure_skip_signature_check": True, "twilio_auth_token": ""}
+    )
+    with TestClient(create_app(insecure, runtime)) as client:
+        response = client.post("/twilio/voice", data=FORM)
+    assert response.status_code == 200
+    assert "<Connect" in response.text
