@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from cities import EXAMPLE_CITY_DIR
 from nlu.city import CityConfigError, load_city
 from telephony.app import create_app
 from telephony.call_scripts import DEMO_SCRIPT, steps_for
@@ -144,6 +145,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--calls", type=int, default=5, help="fixture calls, one by one")
     bench.add_argument("--concurrent", type=int, default=3, help="calls at once")
 
+    accuracy = commands.add_parser(
+        "accuracy", help="measure understanding on a labeled corpus of utterances"
+    )
+    accuracy.add_argument(
+        "--city", type=Path, default=EXAMPLE_CITY_DIR, help="a city directory"
+    )
+    accuracy.add_argument(
+        "--corpus",
+        type=Path,
+        help="a JSON-lines corpus; default: the city's eval/utterances.jsonl",
+    )
+
     check = commands.add_parser("check-city", help="validate a city directory")
     check.add_argument("directory", type=Path)
 
@@ -172,6 +185,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from telephony.bench import run_bench
 
             return asyncio.run(run_bench(settings, args.calls, args.concurrent))
+        case "accuracy":
+            from telephony.accuracy import run_accuracy
+
+            corpus = args.corpus or args.city / "eval" / "utterances.jsonl"
+            return run_accuracy(args.city, corpus)
         case "check-city":
             try:
                 city = load_city(args.directory)
