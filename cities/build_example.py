@@ -12,7 +12,8 @@ Sources, all under the shared data folder (see its README.md for commits):
 
 Hand-written here: department names, spoken names, synonyms, urgencies, the
 top-list names that the catalog spells differently, five streets Chicago lacks
-and one widened address range.
+and one widened address range; in cities/example_training.py, the example
+sentences the category classifier learns from (training.jsonl).
 
 Run: python -m cities.build_example [--shared PATH] [--out DIR]
 """
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cities import EXAMPLE_CITY_DIR
+from cities.example_training import EXAMPLES, OFF_TOPIC
 from nlu.city import Urgency, load_city
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -844,8 +846,27 @@ def _write_streets(path: Path, streets: Sequence[StreetRow]) -> None:
             )
 
 
+def build_training(codes: Sequence[str]) -> list[dict[str, str | None]]:
+    """Return the classifier's example sentences, one row per sentence."""
+    unknown = sorted(set(EXAMPLES) - set(codes))
+    if unknown:
+        raise BuildError(f"training examples for services not chosen: {unknown}")
+    rows: list[dict[str, str | None]] = [
+        {"text": text, "category": code}
+        for code in codes
+        for text in EXAMPLES.get(code, ())
+    ]
+    rows += [{"text": text, "category": None} for text in OFF_TOPIC]
+    return rows
+
+
+def _write_jsonl(path: Path, rows: Iterable[object]) -> None:
+    lines = (json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
 def build(shared: Path, out: Path) -> None:
-    """Write city.toml, departments.json, services.json and streets.csv to out.
+    """Write the city directory: settings, departments, services, examples, streets.
 
     Raises:
         BuildError: the hand-written tables no longer fit the reference data.
@@ -875,6 +896,10 @@ def build(shared: Path, out: Path) -> None:
         [{"code": d.code, "name": d.name} for d in DEPARTMENTS],
     )
     _write_json(out / "services.json", services)
+    _write_jsonl(
+        out / "training.jsonl",
+        build_training([str(service["service_code"]) for service in services]),
+    )
     _write_streets(out / "streets.csv", streets)
 
 

@@ -70,7 +70,7 @@ class Dialog:
         self._city = city
         self.prompts = Prompts(CityWords.from_city(city))
         self._streets = StreetIndex(city.streets)
-        self._categories = CategoryMatcher(city.services)
+        self._categories = CategoryMatcher(city.services, city.examples)
 
     def step(self, state: CallState, event: Event) -> Step:
         """Advance the conversation by one event."""

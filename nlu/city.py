@@ -42,6 +42,14 @@ class Service:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TrainingExample:
+    """A sentence a caller might say, and the service it asks for."""
+
+    text: str
+    category: str | None  # service code; None: the sentence reports no service
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Street:
     name: str  # base name: "Elm", "5th"
     suffix: str  # full suffix word: "Street", "Avenue"
@@ -65,6 +73,8 @@ class City:
     streets: tuple[Street, ...]
     # Words to bias speech recognition toward when a caller names a problem.
     recognizer_hints: tuple[str, ...] = ()
+    # Example sentences the category classifier learns from, beyond the catalog.
+    examples: tuple[TrainingExample, ...] = ()
     directory: Path = field(default=Path("."))
 
     def service(self, code: str) -> Service:
@@ -154,6 +164,32 @@ def _check_unique_synonyms(services: list[Service]) -> None:
                 )
 
 
+def _load_examples(path: Path, service_codes: set[str]) -> tuple[TrainingExample, ...]:
+    """The optional training.jsonl: one {"text", "category"} object per line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return ()
+    examples: list[TrainingExample] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path.name}:{number}"
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CityConfigError(f"{where}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(raw, dict):
+            raise CityConfigError(f"{where}: expected a JSON object")
+        text, category = raw.get("text"), raw.get("category")
+        if not isinstance(text, str) or not text.strip():
+            raise CityConfigError(f"{where}: 'text' must be a non-empty string")
+        if category is not None and category not in service_codes:
+            raise CityConfigError(f"{where}: unknown service {category!r}")
+        examples.append(TrainingExample(text=text, category=category))
+    return tuple(examples)
+
+
 def _optional_int(value: str | None) -> int | None:
     return int(value) if value and value.strip() else None
 
@@ -206,6 +242,9 @@ def load_city(directory: Path) -> City:
     codes = {d.code for d in departments}
     services = _load_services(directory / "services.json", codes)
     streets = _load_streets(directory / "streets.csv")
+    examples = _load_examples(
+        directory / "training.jsonl", {service.code for service in services}
+    )
     try:
         return City(
             name=str(settings["name"]),
@@ -218,6 +257,7 @@ def load_city(directory: Path) -> City:
             recognizer_hints=tuple(
                 str(h) for h in settings.get("recognizer_hints", [])
             ),
+            examples=examples,
             directory=directory,
         )
     except KeyError as exc:

@@ -157,6 +157,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a JSON-lines corpus; default: the city's eval/utterances.jsonl",
     )
 
+    audio_accuracy = commands.add_parser(
+        "audio-accuracy",
+        help="measure recognition and understanding on the noisy phone eval set",
+    )
+    audio_accuracy.add_argument(
+        "--model", help="base, tiny.en or a model directory; default: the setting"
+    )
+    audio_accuracy.add_argument(
+        "--no-bias", action="store_true", help="give whisper no prompt"
+    )
+
     check = commands.add_parser("check-city", help="validate a city directory")
     check.add_argument("directory", type=Path)
 
@@ -190,6 +201,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             corpus = args.corpus or args.city / "eval" / "utterances.jsonl"
             return run_accuracy(args.city, corpus)
+        case "audio-accuracy":
+            from telephony.audio_accuracy import run_audio_accuracy
+
+            return run_audio_accuracy(
+                model=args.model or settings.stt_model,
+                cache_dir=settings.model_cache_dir,
+                use_bias=not args.no_bias,
+                cpu_threads=settings.stt_threads,
+                beam_size=settings.stt_beam_size,
+            )
         case "check-city":
             try:
                 city = load_city(args.directory)

@@ -209,12 +209,19 @@ class SpeechToText:
                 text="", confidence=0.0, no_speech_probability=1.0, seconds=0.0
             )
         transcript = self._decode(samples, prompt, hotwords)
-        if (prompt or hotwords) and _is_repetitive(transcript.text):
+        if (prompt or hotwords) and is_repetitive(transcript.text):
             # A prompt can send whisper into a loop ("C'mon C'mon C'mon ..."):
             # the unprompted reading is the safer one.
             first_seconds = transcript.seconds
             transcript = self._decode(samples, None, None)
             transcript = replace(transcript, seconds=first_seconds + transcript.seconds)
+        if is_repetitive(transcript.text):
+            # A loop even without a prompt ("no, no, no, no ...") is not what
+            # was said: report nothing heard, so the caller is asked again.
+            logger.info(
+                "dropped a looping transcript of %d characters", len(transcript.text)
+            )
+            transcript = replace(transcript, text="", confidence=0.0)
         return transcript
 
     def _decode(
@@ -258,7 +265,7 @@ class SpeechToText:
         self.transcribe(np.zeros(WHISPER_RATE_HZ, dtype=np.float32))
 
 
-def _is_repetitive(text: str) -> bool:
+def is_repetitive(text: str) -> bool:
     """True for text that compresses like a loop (whisper's own 2.4 rule)."""
     data = text.encode("utf-8")
     if len(data) < _MIN_REPETITION_BYTES:

@@ -168,6 +168,49 @@ def edit_distance(reference: list[str], hypothesis: list[str]) -> int:
     return previous[-1]
 
 
+def align_words(
+    reference: list[str], hypothesis: list[str]
+) -> list[tuple[str | None, str | None]]:
+    """One minimum-edit alignment as (reference word, hypothesis word) pairs.
+
+    None on the reference side is an inserted word, on the hypothesis side a
+    deleted one. The pairs whose sides differ number exactly `edit_distance`.
+    """
+    rows, cols = len(reference) + 1, len(hypothesis) + 1
+    cost = [[0] * cols for _ in range(rows)]
+    for i in range(rows):
+        cost[i][0] = i
+    for j in range(cols):
+        cost[0][j] = j
+    for i in range(1, rows):
+        for j in range(1, cols):
+            cost[i][j] = min(
+                cost[i - 1][j] + 1,
+                cost[i][j - 1] + 1,
+                cost[i - 1][j - 1] + (reference[i - 1] != hypothesis[j - 1]),
+            )
+    pairs: list[tuple[str | None, str | None]] = []
+    i, j = rows - 1, cols - 1
+    while i > 0 or j > 0:
+        # Prefer a match or substitution, then a deletion, then an insertion.
+        if (
+            i > 0
+            and j > 0
+            and cost[i][j]
+            == cost[i - 1][j - 1] + (reference[i - 1] != hypothesis[j - 1])
+        ):
+            pairs.append((reference[i - 1], hypothesis[j - 1]))
+            i, j = i - 1, j - 1
+        elif i > 0 and cost[i][j] == cost[i - 1][j] + 1:
+            pairs.append((reference[i - 1], None))
+            i -= 1
+        else:
+            pairs.append((None, hypothesis[j - 1]))
+            j -= 1
+    pairs.reverse()
+    return pairs
+
+
 def join_split_compounds(hypothesis: list[str], reference: list[str]) -> list[str]:
     """Join adjacent hypothesis words that spell one reference word.
 

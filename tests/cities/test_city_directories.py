@@ -281,3 +281,44 @@ def test_committed_example_city_matches_its_build_script(tmp_path: Path) -> None
     for name in ("city.toml", "departments.json", "services.json", "streets.csv"):
         committed = (EXAMPLE_CITY_DIR / name).read_text(encoding="utf-8")
         assert (tmp_path / name).read_text(encoding="utf-8") == committed, name
+
+
+def test_city_without_training_examples_loads_with_none(riverton: City) -> None:
+    assert riverton.examples == ()
+
+
+def test_example_city_ships_training_examples_for_every_service(
+    example: City,
+) -> None:
+    taught = {e.category for e in example.examples}
+    assert {s.code for s in example.services} <= taught
+    assert None in taught
+
+
+def test_training_example_with_unknown_service_is_rejected(broken_city: Path) -> None:
+    (broken_city / "training.jsonl").write_text(
+        '{"text": "the dock is broken", "category": "NOSUCH"}\n', encoding="utf-8"
+    )
+    with pytest.raises(
+        CityConfigError, match=r"training\.jsonl:1: unknown service 'NOSUCH'"
+    ):
+        load_city(broken_city)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("not json", "not valid JSON"),
+        ('["a list"]', "expected a JSON object"),
+        ('{"text": "", "category": null}', "'text' must be a non-empty string"),
+    ],
+)
+def test_malformed_training_example_names_its_line(
+    broken_city: Path, line: str, message: str
+) -> None:
+    (broken_city / "training.jsonl").write_text(
+        f'{{"text": "hello", "category": null}}\n\n{line}\n', encoding="utf-8"
+    )
+    with pytest.raises(CityConfigError, match=r"training\.jsonl:3: ") as raised:
+        load_city(broken_city)
+    assert message in str(raised.value)

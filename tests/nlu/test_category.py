@@ -7,7 +7,8 @@ from dataclasses import FrozenInstanceError
 import pytest
 
 from nlu.category import CategoryMatch, CategoryMatcher
-from nlu.city import Service, Urgency
+from nlu.city import Service, TrainingExample, Urgency
+from tests.nlu.conftest import SERVICES
 
 
 @pytest.mark.parametrize(
@@ -139,3 +140,95 @@ def test_category_match_is_frozen(categories: CategoryMatcher) -> None:
     assert isinstance(match, CategoryMatch)
     with pytest.raises(FrozenInstanceError):
         match.score = 1.0  # type: ignore[misc]
+
+
+# Sentences a city teaches beyond its catalog; None: no service is meant.
+EXAMPLES = tuple(
+    TrainingExample(text=text, category=code)
+    for code, text in [
+        ("POTHOLE", "my tire blew out in a deep hole"),
+        ("POTHOLE", "the asphalt is crumbling and cratered"),
+        ("POTHOLE", "the pavement caved in on our block"),
+        ("STREETLIGHT", "the bulb on the lamppost burned out"),
+        ("STREETLIGHT", "the lamp on the pole went dark"),
+        ("STREETLIGHT", "our block is pitch black at night"),
+        ("TRASH", "the garbage men skipped our block"),
+        ("TRASH", "nobody emptied my barrel on collection day"),
+        ("TRASH", "the truck never came for our bins"),
+        ("VEHICLE", "a rusty van with smashed windows never moves"),
+        ("VEHICLE", "a wrecked car left on blocks for months"),
+        (None, "what day is collection day"),
+        (None, "when is collection day on my street"),
+        (None, "what time does the office open"),
+        (None, "how do I pay my water bill"),
+        (None, "thank you so much"),
+        (None, "can I talk to a person"),
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def taught() -> CategoryMatcher:
+    return CategoryMatcher(SERVICES, EXAMPLES)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # No catalog phrase is heard; the words come from the examples.
+        ("the lamppost bulb burned out again", "STREETLIGHT"),
+        ("the garbage men skipped us on collection day", "TRASH"),
+        ("a rusty van with smashed windows on my street", "VEHICLE"),
+        ("the asphalt caved in by the school", "POTHOLE"),
+        # Catalog phrases still count.
+        ("there's a huge pothole outside 1420 Elm Street", "POTHOLE"),
+        ("Someone spray-painted graffiti on the wall.", "GRAFFITI"),
+    ],
+)
+def test_sentence_worded_like_a_city_example_matches_its_service(
+    taught: CategoryMatcher, text: str, code: str
+) -> None:
+    match = taught.match(text)
+    assert match is not None
+    assert match.service.code == code
+
+
+def test_example_words_mean_nothing_to_a_city_without_examples(
+    categories: CategoryMatcher,
+) -> None:
+    assert categories.match("a rusty van with smashed windows on my street") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Worded like an off-topic example, though "garbage" names a service.
+        "what day is garbage collection day",
+        "what time does the garbage office open",
+        "thank you so much",
+        "yes",
+        "412 Maple Avenue",
+        # One known word is too little for the classifier.
+        "the bulb",
+        "a tree fell on my car",
+    ],
+)
+def test_sentence_worded_like_an_off_topic_example_matches_nothing(
+    taught: CategoryMatcher, text: str
+) -> None:
+    assert taught.match(text) is None
+
+
+def test_classifier_match_keeps_the_exact_phrase_score(
+    taught: CategoryMatcher,
+) -> None:
+    match = taught.match("the pothole on my block is deep")
+    assert match is not None
+    assert match.service.code == "POTHOLE"
+    assert match.score == 100.0
+
+
+def test_examples_for_unknown_services_are_ignored() -> None:
+    stray = (TrainingExample(text="the dock cleat pulled out", category="DOCK"),)
+    matcher = CategoryMatcher(SERVICES, stray)
+    assert matcher.match("the dock cleat pulled out") is None

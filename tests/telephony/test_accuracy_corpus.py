@@ -11,7 +11,13 @@ import pytest
 
 from cities import EXAMPLE_CITY_DIR
 from nlu.city import City, Urgency, load_city
-from telephony.accuracy import CorpusError, CorpusRow, load_corpus, run_accuracy
+from telephony.accuracy import (
+    CorpusError,
+    CorpusRow,
+    is_held_out,
+    load_corpus,
+    run_accuracy,
+)
 from telephony.cli import main
 
 CORPUS = EXAMPLE_CITY_DIR / "eval" / "utterances.jsonl"
@@ -91,6 +97,18 @@ def test_urgency_is_labelled_only_high_or_low(rows: list[CorpusRow]) -> None:
 def test_texts_are_not_repeated(rows: list[CorpusRow]) -> None:
     repeated = [text for text, n in Counter(r.text for r in rows).items() if n > 1]
     assert not repeated
+
+
+def test_about_a_third_of_the_corpus_is_held_out(rows: list[CorpusRow]) -> None:
+    share = sum(is_held_out(row.text) for row in rows) / len(rows)
+    assert 0.2 <= share <= 0.4
+
+
+def test_held_out_split_depends_on_the_text_alone() -> None:
+    text = "There's a big pothole in front of 1420 Elm Street."
+    assert is_held_out(text) is is_held_out(f"  {text.replace(' ', '  ')} ")
+    assert is_held_out(text)
+    assert not is_held_out("Thank you for watching.")
 
 
 # -- parsing -----------------------------------------------------------------
@@ -204,6 +222,38 @@ def test_benchmark_lists_confusions_and_misses(
     assert "2 of 2" in printed
     assert "expected REQPOTHL, got none: 'Thank you for watching.'" in printed
     assert "expected 1420 Elm Street, got none: 'Thank you for watching.'" in printed
+
+
+def test_benchmark_prints_dev_and_held_out_figures_but_no_held_out_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    held_out = "There's a big pothole in front of 1420 Elm Street."
+    corpus = _write(
+        tmp_path / "corpus.jsonl",
+        [
+            {
+                "text": "Thank you for watching.",
+                "category": "REQPOTHL",
+                "address": None,
+                "urgency": None,
+            },
+            {
+                "text": held_out,
+                "category": "STRLGTOUT",
+                "address": None,
+                "urgency": None,
+            },
+        ],
+    )
+
+    assert run_accuracy(EXAMPLE_CITY_DIR, corpus) == 0
+
+    printed = capsys.readouterr().out
+    assert "  dev: 0.0% (0/1)" in printed
+    assert "  held-out test: 0.0% (0/1)" in printed
+    assert "1  REQPOTHL -> none" in printed
+    assert "STRLGTOUT" not in printed
+    assert held_out not in printed
 
 
 def test_unknown_service_code_is_an_error_naming_its_line(

@@ -16,6 +16,7 @@ from voice.stt import (
     SpeechToText,
     SpeechToTextError,
     Transcript,
+    is_repetitive,
     resolve_model_path,
 )
 from voice.wer import word_error_rate
@@ -238,3 +239,16 @@ def test_unknown_model_raises(tmp_path: Path, name: str) -> None:
 def test_loading_a_directory_without_a_model_raises(tmp_path: Path) -> None:
     with pytest.raises(SpeechToTextError, match="model.bin"):
         SpeechToText(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "is_loop"),
+    [
+        ("no, no, no, no, no, no, no, no, no, no, no, no, no, no, no, no", True),
+        ("C'mon C'mon C'mon C'mon C'mon C'mon C'mon C'mon C'mon C'mon", True),
+        ("There's a big pothole in front of 1420 Elm Street.", False),
+        ("Yes.", False),
+    ],
+)
+def test_looping_transcripts_are_recognized(text: str, is_loop: bool) -> None:
+    assert is_repetitive(text) is is_loop

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice.wer import normalize_words, word_error_rate
+from voice.wer import align_words, edit_distance, normalize_words, word_error_rate
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,38 @@ def test_split_compounds_count_as_the_reference_word(
     reference: str, hypothesis: str, expected: float
 ) -> None:
     assert word_error_rate(reference, hypothesis) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("reference", "hypothesis", "pairs"),
+    [
+        ("a b c", "a b c", [("a", "a"), ("b", "b"), ("c", "c")]),
+        ("a b c", "a x c", [("a", "a"), ("b", "x"), ("c", "c")]),
+        ("a b c", "a c", [("a", "a"), ("b", None), ("c", "c")]),
+        ("a c", "a b c", [("a", "a"), (None, "b"), ("c", "c")]),
+        ("", "a", [(None, "a")]),
+        ("a", "", [("a", None)]),
+    ],
+)
+def test_align_words_pairs_each_word_with_its_counterpart(
+    reference: str,
+    hypothesis: str,
+    pairs: list[tuple[str | None, str | None]],
+) -> None:
+    assert align_words(reference.split(), hypothesis.split()) == pairs
+
+
+@pytest.mark.parametrize(
+    ("reference", "hypothesis"),
+    [
+        ("one four two zero elm street", "one four two zero l three"),
+        ("theres a big pothole", "the big pot hole there"),
+        ("call back any time", ""),
+    ],
+)
+def test_align_words_differs_exactly_edit_distance_times(
+    reference: str, hypothesis: str
+) -> None:
+    ref, hyp = reference.split(), hypothesis.split()
+    differing = sum(r != h for r, h in align_words(ref, hyp))
+    assert differing == edit_distance(ref, hyp)
