@@ -42,6 +42,8 @@ class WorkOrderCreated:
 
     case_number: str
     department_name: str
+    # True when the report joined an open work order for the same problem.
+    is_existing: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

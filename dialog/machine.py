@@ -319,7 +319,10 @@ class Dialog:
             outcome=Outcome.WORK_ORDER_CREATED,
             not_understood_count=0,
         )
-        created = self.prompts.case_created(
+        announce = (
+            self.prompts.case_joined if event.is_existing else self.prompts.case_created
+        )
+        created = announce(
             case_number=event.case_number, department_name=event.department_name
         )
         return self._ask(

@@ -131,6 +131,12 @@ class Prompts:
             f"Your case number is {spell_digits(case_number)}."
         )
 
+    def case_joined(self, *, case_number: str, department_name: str) -> Say:
+        return Say(
+            text=f"That's already been reported, as case {spell_digits(case_number)}, "
+            f"with {department_name}. I've added your report to it."
+        )
+
     def repeat_case_number(self, case_number: str) -> Say:
         return Say(text=f"Your case number is {spell_digits(case_number)}.")
 

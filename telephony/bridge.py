@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -54,7 +54,7 @@ from voice.vad import (
 from workorders import case_numbers, store
 from workorders.models import CallOutcome
 from workorders.privacy import mask_phone
-from workorders.schemas import CallTurnIn, NewWorkOrder
+from workorders.schemas import CallTurnIn, NewWorkOrder, WorkOrderOut
 
 logger = logging.getLogger(__name__)
 
@@ -410,19 +410,35 @@ class CallSession:
             urgency=draft.urgency.value,
             caller_number=self._caller_number,
         )
-        order = await self._in_thread(
-            lambda session: store.create_work_order(
+        window = timedelta(days=self._runtime.settings.duplicate_window_days)
+
+        def store_report(session: Session) -> tuple[WorkOrderOut, bool]:
+            existing = store.find_open_duplicate(session, new=new, within=window)
+            if existing is not None:
+                joined = store.add_report(
+                    session,
+                    case_number=existing.case_number,
+                    new=new,
+                    call_sid=self._call_sid,
+                )
+                return joined, True
+            created = store.create_work_order(
                 session, new=new, router=self._runtime.router, call_sid=self._call_sid
             )
-        )
+            return created, False
+
+        order, is_existing = await self._in_thread(store_report)
         logger.info(
-            "call %s: created case %s for %s",
+            "call %s: %s case %s for %s",
             self._call_sid,
+            "joined" if is_existing else "created",
             order.case_number,
             order.department_code,
         )
         return WorkOrderCreated(
-            case_number=order.case_number, department_name=order.department_name
+            case_number=order.case_number,
+            department_name=order.department_name,
+            is_existing=is_existing,
         )
 
     async def _look_up(self, case_number: str) -> Event:

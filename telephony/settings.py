@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # time inside the rest of the end-of-utterance silence.
     speculate_after_seconds: float = 0.2
     no_input_seconds: float = 5.0
+    # A report joins an open work order for the same problem and place that is
+    # at most this old, instead of opening a new one.
+    duplicate_window_days: float = 14.0
     # Concurrent recognitions; whisper already uses stt_threads cores each.
     stt_workers: int = 1
 

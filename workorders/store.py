@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -82,6 +82,80 @@ def _work_order_out(order: WorkOrder) -> WorkOrderOut:
             for change in order.history
         ],
     )
+
+
+_OPEN_STATUSES = (WorkOrderStatus.RECEIVED, WorkOrderStatus.IN_PROGRESS)
+# House numbers in the same hundred are the same block.
+_BLOCK_SIZE = 100
+
+
+def _same_block(a: str | None, b: str | None) -> bool:
+    if a is None or b is None or not a.isdigit() or not b.isdigit():
+        return a == b
+    return int(a) // _BLOCK_SIZE == int(b) // _BLOCK_SIZE
+
+
+def find_open_duplicate(
+    session: Session, *, new: NewWorkOrder, within: timedelta
+) -> WorkOrderOut | None:
+    """An open work order for the same problem at the same place, if recent.
+
+    Same place: the same street on the same block, or the same intersection
+    named in either order.
+    """
+    since = utcnow() - within
+    candidates = session.scalars(
+        select(WorkOrder)
+        .where(
+            WorkOrder.service_code == new.service_code,
+            WorkOrder.status.in_(_OPEN_STATUSES),
+            WorkOrder.created_at >= since,
+            WorkOrder.street.in_([new.street, new.cross_street or new.street]),
+        )
+        .order_by(WorkOrder.created_at)
+        .options(selectinload(WorkOrder.history), selectinload(WorkOrder.department))
+    )
+    place = {new.street, new.cross_street}
+    for order in candidates:
+        if new.cross_street is not None or order.cross_street is not None:
+            if {order.street, order.cross_street} == place:
+                return _work_order_out(order)
+        elif order.street == new.street and _same_block(
+            order.house_number, new.house_number
+        ):
+            return _work_order_out(order)
+    return None
+
+
+def add_report(
+    session: Session, *, case_number: str, new: NewWorkOrder, call_sid: str | None
+) -> WorkOrderOut:
+    """Record another caller's report on an existing work order.
+
+    Raises: CaseNotFound.
+    """
+    order = session.scalar(
+        select(WorkOrder).where(WorkOrder.case_number == case_number)
+    )
+    if order is None:
+        raise CaseNotFound(case_number)
+    now = utcnow()
+    order.updated_at = now
+    session.add(
+        StatusChange(
+            work_order_id=order.id,
+            status=order.status,
+            note=f"Reported again by {new.source}: {new.description}",
+            changed_by="cityline",
+            changed_at=now,
+        )
+    )
+    if call_sid is not None:
+        call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+        if call is not None:
+            call.work_order_id = order.id
+    session.commit()
+    return get_work_order(session, case_number=case_number)
 
 
 def create_work_order(

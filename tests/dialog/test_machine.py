@@ -340,3 +340,19 @@ def test_repeat_request_says_the_question_again(dialog: Dialog) -> None:
     first = call.spoken
     call.say("Sorry, can you say that again?")
     assert call.spoken == first
+
+
+def test_report_that_joins_an_open_case_says_so(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("There's a big pothole in front of 1420 Elm Street.")
+    call.say("Yes.")
+    call.send(
+        WorkOrderCreated(
+            case_number="1000015", department_name="Public Works", is_existing=True
+        )
+    )
+    assert call.spoken.startswith(
+        "That's already been reported, as case 1 0 0 0 0 1 5, with Public Works. "
+        "I've added your report to it."
+    )
+    assert call.state.outcome is Outcome.WORK_ORDER_CREATED

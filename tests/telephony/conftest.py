@@ -18,6 +18,7 @@ from telephony.server import running_server
 from telephony.settings import Settings
 from workorders import store
 from workorders.database import create_schema, make_engine, make_session_factory
+from workorders.models import Base
 from workorders.schemas import CallOut, WorkOrderOut
 
 AUTH_TOKEN = "test-auth-token-12345"
@@ -40,22 +41,37 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def runtime(settings: Settings) -> Iterator[Runtime]:
+def loaded_runtime(settings: Settings) -> Iterator[Runtime]:
+    """Models, prompts and dialog, loaded once for the whole session."""
     built = build_runtime(settings)
     yield built
     built.close()
 
 
-@pytest.fixture(scope="session")
-def postgres_runtime(runtime: Runtime, postgres_url: str) -> Iterator[Runtime]:
-    """The same models and dialog, storing into this machine's PostgreSQL."""
-    engine = make_engine(postgres_url)
+def _with_database(runtime: Runtime, url: str) -> Runtime:
+    engine = make_engine(url)
+    Base.metadata.drop_all(engine)
     create_schema(engine)
     sessions = make_session_factory(engine)
     with sessions() as session:
         store.sync_departments(session, router=runtime.router)
-    yield dataclasses.replace(runtime, engine=engine, sessions=sessions)
-    engine.dispose()
+    return dataclasses.replace(runtime, engine=engine, sessions=sessions)
+
+
+@pytest.fixture
+def runtime(loaded_runtime: Runtime, tmp_path: Path) -> Iterator[Runtime]:
+    """The loaded runtime over an empty SQLite database of this test's own."""
+    fresh = _with_database(loaded_runtime, f"sqlite:///{tmp_path / 'cityline.db'}")
+    yield fresh
+    fresh.engine.dispose()
+
+
+@pytest.fixture
+def postgres_runtime(loaded_runtime: Runtime, postgres_url: str) -> Iterator[Runtime]:
+    """The same models and dialog over an empty schema in this machine's PostgreSQL."""
+    fresh = _with_database(loaded_runtime, postgres_url)
+    yield fresh
+    fresh.engine.dispose()
 
 
 @pytest.fixture

@@ -248,3 +248,19 @@ def test_logs_mask_the_callers_number(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "***0123" in logged  # the local caller's number is +15555550123
     assert "5555550123" not in logged
+
+
+def test_second_report_of_the_same_pothole_joins_the_first(
+    settings: Settings, runtime: Runtime
+) -> None:
+    script = ["wav:report_pothole", "wav:yes", "wav:no_thanks"]
+    first = call(settings, runtime, script)
+    second = call(settings, runtime, script)
+    assert first.order is not None and second.order is not None
+    assert second.order.case_number == first.order.case_number
+    spoken = " ".join(first.order.case_number)
+    assert f"That's already been reported, as case {spoken}" in second.agent_text
+    assert "I've added your report to it." in second.agent_text
+    assert second.call.outcome == "work_order_created"
+    notes = [h.note for h in second.order.history]
+    assert notes[-1].startswith("Reported again by phone")

@@ -21,7 +21,10 @@ FIXED_PROMPTS = Dialog(load_city(EXAMPLE_CITY_DIR)).prompts.all_fixed()
 
 
 @pytest.mark.parametrize("key", sorted(FIXED_PROMPTS))
-def test_fixed_prompt_is_intelligible_on_the_phone(runtime: Runtime, key: str) -> None:
+def test_fixed_prompt_is_intelligible_on_the_phone(
+    loaded_runtime: Runtime, key: str
+) -> None:
+    runtime = loaded_runtime
     text = FIXED_PROMPTS[key]
     phone_audio = runtime.renderer.render_cached(text)
     audio_16k = resample(

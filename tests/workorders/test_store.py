@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -154,3 +156,84 @@ def test_departments_follow_the_catalog(sessions: sessionmaker[Session]) -> None
         store.sync_departments(session, router=renamed)
         order = store.create_work_order(session, new=_report(), router=renamed)
     assert order.department_name == "Public Works Department"
+
+
+def _at(
+    address: str, house: str | None, street: str, cross: str | None = None
+) -> NewWorkOrder:
+    return _report().model_copy(
+        update={
+            "address": address,
+            "house_number": house,
+            "street": street,
+            "cross_street": cross,
+        }
+    )
+
+
+def test_same_problem_on_the_same_block_is_a_duplicate(
+    sessions: sessionmaker[Session],
+) -> None:
+    window = timedelta(days=14)
+    with sessions() as session:
+        first = store.create_work_order(session, new=_report(), router=ROUTER)
+        near = _at("1436 Elm Street", "1436", "Elm Street")
+        found = store.find_open_duplicate(session, new=near, within=window)
+        assert found is not None and found.case_number == first.case_number
+        far = _at("1520 Elm Street", "1520", "Elm Street")
+        assert store.find_open_duplicate(session, new=far, within=window) is None
+        other_kind = near.model_copy(update={"service_code": "ABNDVHCL"})
+        assert store.find_open_duplicate(session, new=other_kind, within=window) is None
+
+
+def test_intersection_matches_in_either_order(sessions: sessionmaker[Session]) -> None:
+    window = timedelta(days=14)
+    with sessions() as session:
+        first = store.create_work_order(
+            session,
+            new=_at("Main Street and Oak Avenue", None, "Main Street", "Oak Avenue"),
+            router=ROUTER,
+        )
+        swapped = _at("Oak Avenue and Main Street", None, "Oak Avenue", "Main Street")
+        found = store.find_open_duplicate(session, new=swapped, within=window)
+        assert found is not None and found.case_number == first.case_number
+
+
+def test_closed_or_old_work_orders_are_not_duplicates(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session:
+        first = store.create_work_order(session, new=_report(), router=ROUTER)
+        assert store.find_open_duplicate(
+            session, new=_report(), within=timedelta(days=14)
+        )
+        assert (
+            store.find_open_duplicate(session, new=_report(), within=timedelta(0))
+            is None
+        )
+        store.set_status(
+            session,
+            case_number=first.case_number,
+            status=WorkOrderStatus.RESOLVED,
+            note="Filled",
+            changed_by="crew",
+        )
+        assert (
+            store.find_open_duplicate(session, new=_report(), within=timedelta(days=14))
+            is None
+        )
+
+
+def test_added_report_is_in_the_history_and_links_the_call(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session:
+        first = store.create_work_order(session, new=_report(), router=ROUTER)
+        store.start_call(session, call_sid="CA2", stream_sid="MZ2", caller_number=None)
+        joined = store.add_report(
+            session, case_number=first.case_number, new=_report(), call_sid="CA2"
+        )
+        call = store.get_call(session, call_sid="CA2")
+    assert [h.status for h in joined.history] == ["received", "received"]
+    assert joined.history[-1].note.startswith("Reported again by phone")
+    assert call.case_number == first.case_number
