@@ -31,10 +31,11 @@ from dialog.prompts import CityWords, Prompts
 from dialog.state import CallState, Outcome, Phase, Report
 from nlu.address import AddressMatch, StreetIndex
 from nlu.category import CategoryMatcher
-from nlu.city import City
+from nlu.city import City, Street
 from nlu.corrections import Part, which_part
 from nlu.intents import Intent, detect_intent
 from nlu.numbers import normalize_numbers, spoken_digits
+from nlu.text import words
 from nlu.urgency import detect_urgency
 from nlu.yes_no import parse_yes_no
 
@@ -45,6 +46,7 @@ _EXPECT = {
     Phase.ASK_CATEGORY: Expect.CATEGORY,
     Phase.ASK_ADDRESS: Expect.ADDRESS,
     Phase.ASK_URGENCY: Expect.URGENCY,
+    Phase.CHOOSE_STREET: Expect.ADDRESS,
     Phase.CONFIRM: Expect.YES_NO,
     Phase.ASK_CORRECTION: Expect.CORRECTION,
     Phase.OFFER_REPEAT: Expect.YES_NO,
@@ -144,6 +146,8 @@ class Dialog:
                 return self._on_address(state, text)
             case Phase.ASK_URGENCY:
                 return self._on_urgency(state, text)
+            case Phase.CHOOSE_STREET:
+                return self._on_street_choice(state, text)
             case Phase.CONFIRM:
                 return self._on_confirm(state, text)
             case Phase.ASK_CORRECTION:
@@ -157,9 +161,9 @@ class Dialog:
     def _on_opening(self, state: CallState, text: str, intent: Intent | None) -> Step:
         if intent is Intent.STATUS:
             return self._ask_case_number(state)
-        report, changed = self._extract(state.report, text, overwrite=False)
+        filled, changed = self._fill(state, text, overwrite=False)
         if changed:
-            return self._next_question(replace(state, report=report))
+            return self._next_question(filled)
         if state.phase is Phase.ANYTHING_ELSE:
             answer = parse_yes_no(text)
             if answer is False:
@@ -171,10 +175,10 @@ class Dialog:
         return self._not_understood(state, self.prompts.fixed("reprompt_opening"))
 
     def _on_category(self, state: CallState, text: str) -> Step:
-        report, changed = self._extract(state.report, text, overwrite=False)
-        if report.service_code is None or not changed:
+        filled, changed = self._fill(state, text, overwrite=False)
+        if filled.report.service_code is None or not changed:
             return self._not_understood(state, self.prompts.fixed("reprompt_category"))
-        return self._next_question(replace(state, report=report))
+        return self._next_question(filled)
 
     def _on_address(self, state: CallState, text: str) -> Step:
         known = state.report.location
@@ -188,7 +192,30 @@ class Dialog:
                 return self._next_question(state, accept_street_only=True)
             return self._not_understood(state, self.prompts.fixed("reprompt_address"))
         report = replace(state.report, location=location)
-        return self._next_question(replace(state, report=report))
+        # A street already settled (chosen, or asked about) is not asked again.
+        is_new_street = known is None or location.street.name != known.street.name
+        choices = (
+            tuple(self._streets.alternatives(location, text)) if is_new_street else ()
+        )
+        return self._next_question(
+            replace(state, report=report, street_choices=choices)
+        )
+
+    def _on_street_choice(self, state: CallState, text: str) -> Step:
+        location = state.report.location
+        assert location is not None
+        chosen = _chosen_street(state.street_choices, self._streets.find(text), text)
+        # Unclear twice: keep the best guess; the confirmation still catches it.
+        if chosen is None and state.not_understood_count == 0:
+            names = [street.full_name for street in state.street_choices]
+            state = replace(state, not_understood_count=1)
+            return self._ask(
+                state, Phase.CHOOSE_STREET, [self.prompts.did_you_mean(names)]
+            )
+        report = replace(
+            state.report, location=replace(location, street=chosen or location.street)
+        )
+        return self._next_question(replace(state, report=report, street_choices=()))
 
     def _on_urgency(self, state: CallState, text: str) -> Step:
         urgency = detect_urgency(text)
@@ -202,9 +229,9 @@ class Dialog:
         if answer is True:
             return self._create(state)
         # "No, it's at 414 Maple Avenue" corrects in one breath.
-        report, changed = self._extract(state.report, text, overwrite=True)
+        filled, changed = self._fill(state, text, overwrite=True)
         if changed:
-            return self._next_question(replace(state, report=report))
+            return self._next_question(filled)
         if answer is False:
             return self._ask(
                 state, Phase.ASK_CORRECTION, [self.prompts.fixed("ask_correction")]
@@ -212,9 +239,9 @@ class Dialog:
         return self._not_understood(state, self.prompts.fixed("ask_yes_no"))
 
     def _on_correction(self, state: CallState, text: str) -> Step:
-        report, changed = self._extract(state.report, text, overwrite=True)
+        filled, changed = self._fill(state, text, overwrite=True)
         if changed:
-            return self._next_question(replace(state, report=report))
+            return self._next_question(filled)
         part = which_part(text)
         if part is None:
             return self._not_understood(
@@ -390,12 +417,14 @@ class Dialog:
             return "problem"
         return self._city.service(report.service_code).spoken_name
 
-    def _extract(
-        self, report: Report, text: str, *, overwrite: bool
-    ) -> tuple[Report, bool]:
-        """Fill slots from one utterance; returns the report and whether it changed."""
+    def _fill(
+        self, state: CallState, text: str, *, overwrite: bool
+    ) -> tuple[CallState, bool]:
+        """Fill slots from one utterance; returns the state and whether it changed."""
         if not text:
-            return report, False
+            return state, False
+        report = state.report
+        choices = state.street_choices
         updated = report
         category = self._categories.match(text)
         if category is not None and (overwrite or updated.service_code is None):
@@ -405,10 +434,12 @@ class Dialog:
         location = self._streets.find(text)
         if location is not None and (overwrite or updated.location is None):
             updated = replace(updated, location=location)
+            choices = tuple(self._streets.alternatives(location, text))
         urgency = detect_urgency(text)
         if urgency is not None and (overwrite or updated.urgency is None):
             updated = replace(updated, urgency=urgency)
-        return updated, updated != report
+        filled = replace(state, report=updated, street_choices=choices)
+        return filled, updated != report
 
     def _next_question(
         self, state: CallState, *, accept_street_only: bool = False
@@ -421,6 +452,11 @@ class Dialog:
                 state, Phase.ASK_CATEGORY, [self.prompts.fixed("ask_category")]
             )
         spoken_name = self._spoken_name(report)
+        if report.location is not None and state.street_choices:
+            names = [street.full_name for street in state.street_choices]
+            return self._ask(
+                state, Phase.CHOOSE_STREET, [self.prompts.did_you_mean(names)]
+            )
         if report.location is None:
             return self._ask(
                 state, Phase.ASK_ADDRESS, [self.prompts.ask_address(spoken_name)]
@@ -437,6 +473,19 @@ class Dialog:
             urgency=report.urgency or service.default_urgency,
         )
         return self._ask(state, Phase.CONFIRM, [confirm])
+
+
+def _chosen_street(
+    choices: tuple[Street, ...], found: AddressMatch | None, text: str
+) -> Street | None:
+    """Which of the offered streets the answer names: by street, or by suffix."""
+    if found is not None and found.street in choices:
+        return found.street
+    said = set(words(text))
+    for street in choices:
+        if street.suffix.lower() in said:
+            return street
+    return None
 
 
 def _is_street_only(location: AddressMatch) -> bool:

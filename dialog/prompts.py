@@ -113,6 +113,10 @@ class Prompts:
             )
         )
 
+    def did_you_mean(self, streets: list[str]) -> Say:
+        options = ", ".join(streets[:-1]) + f", or {streets[-1]}"
+        return Say(text=f"Did you mean {options}?")
+
     def ask_house_number(self, street: str) -> Say:
         return Say(
             text=f"What is the house number on {street}, or the nearest cross street?"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from nlu.address import AddressMatch
-from nlu.city import Urgency
+from nlu.city import Street, Urgency
 
 
 class Phase(StrEnum):
@@ -15,6 +15,7 @@ class Phase(StrEnum):
     ASK_CATEGORY = "ask_category"
     ASK_ADDRESS = "ask_address"
     ASK_URGENCY = "ask_urgency"
+    CHOOSE_STREET = "choose_street"  # "Did you mean Park Avenue or Park Drive?"
     CONFIRM = "confirm"
     ASK_CORRECTION = "ask_correction"
     CREATING = "creating"  # waiting for WorkOrderCreated
@@ -70,6 +71,7 @@ class CallState:
     no_input_count: int = 0  # silences in a row
     not_understood_count: int = 0  # unusable answers in a row for this question
     keyed_digits: str = ""
+    street_choices: tuple[Street, ...] = ()  # same-name streets to ask between
     case_attempts: int = 0
     case_number: str | None = None  # once the work order exists
     repeats: int = 0

@@ -21,6 +21,7 @@ from nlu.text import (
     normalize,
     phonetic_key,
     word_set,
+    words,
 )
 
 # Scores are 0..100. A match must clear MIN_SCORE to be returned by `find`.
@@ -233,6 +234,25 @@ class StreetIndex:
                 score=min(best.match.score, crossing.match.score),
             )
         return crossing.match
+
+    def alternatives(self, match: AddressMatch, text: str) -> list[Street]:
+        """Streets sharing the matched name when the caller said no suffix.
+
+        A bare name shared by an avenue and a drive is a question to ask back,
+        not a guess to make. Returns [] when the suffix was said or
+        the name is unique; otherwise every same-name street, the match first.
+        """
+        said = {SUFFIX_SPELLINGS.get(word, word) for word in words(text)}
+        if match.street.suffix.lower() in said:
+            return []
+        same_name = [
+            street
+            for street in self._streets
+            if street.name.lower() == match.street.name.lower()
+        ]
+        if len(same_name) < 2:
+            return []
+        return [match.street] + [s for s in same_name if s != match.street]
 
     def candidates(self, text: str, limit: int = 3) -> list[Street]:
         """Streets the caller may have meant, best first, for a "did you mean"."""

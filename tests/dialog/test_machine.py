@@ -356,3 +356,42 @@ def test_report_that_joins_an_open_case_says_so(dialog: Dialog) -> None:
         "I've added your report to it."
     )
     assert call.state.outcome is Outcome.WORK_ORDER_CREATED
+
+
+def test_street_name_with_several_suffixes_is_asked_back(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("There's a pothole at 300 Lincoln.")
+    assert call.phase() is Phase.CHOOSE_STREET
+    assert call.spoken == "Did you mean Lincoln Avenue, or Lincoln Plaza?"
+    call.say("Lincoln Plaza.")
+    assert call.phase() is Phase.CONFIRM
+    assert "pothole at 300 Lincoln Plaza" in call.spoken
+
+
+def test_street_choice_by_suffix_alone(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("There's a pothole at 300 Lincoln.")
+    call.say("The plaza.")
+    assert "300 Lincoln Plaza" in call.spoken
+
+
+def test_unclear_street_choice_keeps_the_best_guess_after_asking_twice(
+    dialog: Dialog,
+) -> None:
+    call = Conversation(dialog)
+    call.say("There's a pothole at 300 Lincoln.")
+    call.say("Hmm, I'm not sure.")
+    assert call.phase() is Phase.CHOOSE_STREET
+    call.say("I don't know.")
+    assert call.phase() is Phase.CONFIRM
+    assert "300 Lincoln Avenue" in call.spoken
+
+
+def test_chosen_street_is_not_asked_again_for_its_number(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("There's a pothole on Lincoln.")
+    call.say("Avenue.")
+    assert "house number on Lincoln Avenue" in call.spoken
+    call.say("Three hundred.")
+    assert call.phase() is Phase.CONFIRM
+    assert "300 Lincoln Avenue" in call.spoken

@@ -232,3 +232,24 @@ def test_empty_city_finds_nothing() -> None:
     index = StreetIndex([])
     assert index.find("1420 Elm Street") is None
     assert index.candidates("Elm") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the pothole is on Park", ["Park Avenue", "Park Drive"]),
+        ("412 Park Avenue", []),
+        ("412 Park Ave", []),
+        ("1420 Elm Street", []),
+        ("Maple Avenue", []),
+    ],
+)
+def test_same_name_streets_are_alternatives_when_no_suffix_is_said(
+    streets: StreetIndex, text: str, expected: list[str]
+) -> None:
+    match = streets.find(text)
+    assert match is not None
+    found = [street.full_name for street in streets.alternatives(match, text)]
+    assert sorted(found) == sorted(expected)
+    if found:
+        assert found[0] == match.street.full_name
