@@ -11,9 +11,9 @@ Sources, all under the shared data folder (see its README.md for commits):
 - streets/usps-street-suffixes.csv: abbreviation -> full suffix word.
 
 Hand-written here: department names, spoken names, synonyms, urgencies, the
-top-list names that the catalog spells differently, five streets Chicago lacks
-and one widened address range; in cities/example_training.py, the example
-sentences the category classifier learns from (training.jsonl).
+top-list names that the catalog spells differently, five streets Chicago lacks,
+one widened address range and the FAQ (faq.json); in cities/example_training.py,
+the example sentences the category classifier learns from (training.jsonl).
 
 Run: python -m cities.build_example [--shared PATH] [--out DIR]
 """
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from cities import EXAMPLE_CITY_DIR
 from cities.example_training import EXAMPLES, OFF_TOPIC
-from nlu.city import Urgency, load_city
+from nlu.city import FaqEntry, Urgency, load_city
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -593,6 +593,205 @@ REQUIRED_STREETS = (
     ("Harrison", "Street"),
 )
 
+# Questions the line answers instead of taking a report (faq.json). Answers are
+# read aloud: short, no web addresses spelled out, no phone number but 311.
+FAQ = (
+    FaqEntry(
+        id="bulk_pickup",
+        questions=(
+            "how do I get rid of a couch",
+            "when is bulk item pickup",
+            "how do I schedule a large item pickup",
+            "will you take an old mattress",
+            "how can I throw away furniture",
+            "do you pick up appliances like a fridge",
+            "is there a fee for heavy item collection",
+            "how do I dispose of a big item",
+            "what counts as a bulky item",
+            "can I put a mattress out with the trash",
+        ),
+        answer=(
+            "Bulk items like furniture, mattresses and appliances are picked up "
+            "free on your regular trash day, but you need to schedule it by noon "
+            "the day before. You can schedule on our website, or I can take the "
+            "request now if you tell me what you have."
+        ),
+    ),
+    FaqEntry(
+        id="trash_day",
+        questions=(
+            "what day is trash pickup",
+            "when is my garbage collected",
+            "which day do they take the recycling",
+            "when does the trash truck come to my street",
+            "what time should I put my barrels out",
+            "how do I find my collection day",
+            "is recycling every week",
+        ),
+        answer=(
+            "Trash and recycling are collected once a week on the same day, and "
+            "recycling goes out every week too. Put your carts at the curb by "
+            "seven in the morning; you can look up your day by address on our "
+            "website."
+        ),
+    ),
+    FaqEntry(
+        id="holiday_schedule",
+        questions=(
+            "is trash pickup delayed for the holiday",
+            "does garbage collection change on holidays",
+            "will recycling be picked up on Thanksgiving",
+            "what is the holiday trash schedule",
+            "is pickup a day late this week because of the holiday",
+            "do you collect trash on Christmas",
+            "does my pickup day change when there is a holiday",
+        ),
+        answer=(
+            "When a holiday such as Memorial Day, Thanksgiving, Christmas or New "
+            "Year's Day falls on a weekday, trash and recycling pickup moves one "
+            "day later for the rest of that week. Weeks without a holiday have no "
+            "change."
+        ),
+    ),
+    FaqEntry(
+        id="office_hours",
+        questions=(
+            "what are your hours",
+            "when is City Hall open",
+            "are you open on Veterans Day",
+            "what time does the 311 line close",
+            "are city offices closed on holidays",
+            "is City Hall open on Saturday",
+            "until what time can I call 311",
+            "when do you open in the morning",
+        ),
+        answer=(
+            "The 311 line answers around the clock, every day. City Hall is open "
+            "Monday through Friday, eight thirty to four thirty, and is closed on "
+            "city holidays such as Veterans Day and Thanksgiving."
+        ),
+    ),
+    FaqEntry(
+        id="parking_permit",
+        questions=(
+            "how do I get a resident parking permit",
+            "where do I apply for a parking sticker",
+            "how much is a residential parking permit",
+            "can I get a visitor parking pass",
+            "my parking permit expired how do I renew it",
+            "what do I need for a neighborhood parking permit",
+            "how do I get a permit to park on my street",
+            "can I get a guest pass for visitors",
+        ),
+        answer=(
+            "Resident parking permits are free with proof of address and your "
+            "car's registration. You can apply on our website or at the parking "
+            "office in City Hall, and visitor passes come from the same office."
+        ),
+    ),
+    FaqEntry(
+        id="dumpster_permit",
+        questions=(
+            "how do I get a permit for a dumpster",
+            "do I need a permit to put a dumpster on the street",
+            "how can I reserve parking for a moving truck",
+            "how do I get a street occupancy permit",
+            "who approves a storage pod in front of my house",
+            "can I block the street for a moving van",
+            "can I put a roll off dumpster in the road",
+        ),
+        answer=(
+            "A dumpster, storage pod or moving truck on the street needs a street "
+            "occupancy permit from Public Works. Apply on our website at least "
+            "five business days ahead; the city posts the no parking signs for you."
+        ),
+    ),
+    FaqEntry(
+        id="yard_waste",
+        questions=(
+            "when is yard waste collected",
+            "how do I get rid of leaves and grass clippings",
+            "do you pick up branches and brush",
+            "where can I take lawn waste",
+            "what bags do I use for yard waste",
+            "is there leaf collection in the fall",
+        ),
+        answer=(
+            "Yard waste is collected on your trash day from April through "
+            "November. Put leaves and grass in paper yard bags or a labeled "
+            "barrel, and tie branches in bundles under four feet long."
+        ),
+    ),
+    FaqEntry(
+        id="case_status",
+        questions=(
+            "how do I check on my case",
+            "what is the status of my request",
+            "I have a case number can you look it up",
+            "did anyone fix what I reported",
+            "how do I follow up on a complaint",
+            "where can I track my service request",
+            "can I get an update on a case",
+        ),
+        answer=(
+            "To check a case, press 1 or say your case number, and I will read "
+            "you its status. You can also look it up on our website with the "
+            "case number from your confirmation."
+        ),
+    ),
+    FaqEntry(
+        id="after_hours",
+        questions=(
+            "who do I call after hours",
+            "can I report something at night",
+            "what if there is a problem on the weekend",
+            "is anyone there overnight",
+            "how do I report an emergency when the office is closed",
+            "can I make a report on a Sunday",
+        ),
+        answer=(
+            "You can report a problem here at any hour, and urgent hazards are "
+            "sent to the crew on call right away. If anyone is in danger, hang up "
+            "and dial 911."
+        ),
+    ),
+    FaqEntry(
+        id="animal_shelter",
+        questions=(
+            "I lost my dog what should I do",
+            "where is the animal shelter",
+            "how do I find a lost cat",
+            "did anyone turn in a stray dog",
+            "how do I adopt a pet",
+            "what are the animal shelter hours",
+            "who do I call about a missing pet",
+            "when is the animal shelter open",
+            "is there a dog pound",
+        ),
+        answer=(
+            "Lost and found pets go to the city animal shelter, which is open "
+            "every day from eleven to six. You can see photos of the animals there "
+            "on our website, or visit in person to look for your pet or to adopt."
+        ),
+    ),
+    FaqEntry(
+        id="parking_ticket",
+        questions=(
+            "how do I pay a parking ticket",
+            "where can I pay my parking fine",
+            "how do I contest a parking ticket",
+            "can I appeal a ticket",
+            "I got a citation on my car how do I pay it",
+            "what happens if I pay my ticket late",
+        ),
+        answer=(
+            "You can pay a parking ticket on our website, by mail, or in person at "
+            "City Hall, using the ticket number. To contest it, request a hearing "
+            "within twenty one days of the ticket date."
+        ),
+    ),
+)
+
 
 class BuildError(Exception):
     """The reference data and the hand-written tables disagree."""
@@ -865,8 +1064,17 @@ def _write_jsonl(path: Path, rows: Iterable[object]) -> None:
     path.write_text("".join(lines), encoding="utf-8")
 
 
+def build_faq() -> list[dict[str, object]]:
+    """Return faq.json's rows."""
+    return [
+        {"id": entry.id, "questions": list(entry.questions), "answer": entry.answer}
+        for entry in FAQ
+    ]
+
+
 def build(shared: Path, out: Path) -> None:
-    """Write the city directory: settings, departments, services, examples, streets.
+    """Write the city directory: settings, departments, services, examples,
+    streets and the FAQ.
 
     Raises:
         BuildError: the hand-written tables no longer fit the reference data.
@@ -901,6 +1109,7 @@ def build(shared: Path, out: Path) -> None:
         build_training([str(service["service_code"]) for service in services]),
     )
     _write_streets(out / "streets.csv", streets)
+    _write_json(out / "faq.json", build_faq())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -917,7 +1126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     city = load_city(args.out)
     print(
         f"{args.out}: {len(city.services)} services, "
-        f"{len(city.departments)} departments, {len(city.streets)} streets"
+        f"{len(city.departments)} departments, {len(city.streets)} streets, "
+        f"{len(city.faq)} FAQ entries"
     )
     return 0
 

@@ -33,6 +33,7 @@ from nlu.address import AddressMatch, StreetIndex
 from nlu.category import CategoryMatcher
 from nlu.city import City, Street
 from nlu.corrections import Part, which_part
+from nlu.faq import FaqMatcher, is_question
 from nlu.intents import Intent, detect_intent
 from nlu.numbers import normalize_numbers, spoken_digits
 from nlu.text import words
@@ -52,6 +53,7 @@ _EXPECT = {
     Phase.OFFER_REPEAT: Expect.YES_NO,
     Phase.ASK_CASE_NUMBER: Expect.DIGITS,
     Phase.ANYTHING_ELSE: Expect.OPENING,
+    Phase.OFFER_OPERATOR: Expect.YES_NO,
 }
 # Phases in which the agent waits for the caller (and so counts silences).
 LISTENING_PHASES = frozenset(_EXPECT)
@@ -73,6 +75,7 @@ class Dialog:
         self.prompts = Prompts(CityWords.from_city(city))
         self._streets = StreetIndex(city.streets)
         self._categories = CategoryMatcher(city.services, city.examples)
+        self._faq = FaqMatcher(city.faq)
 
     def step(self, state: CallState, event: Event) -> Step:
         """Advance the conversation by one event."""
@@ -154,6 +157,8 @@ class Dialog:
                 return self._on_correction(state, text)
             case Phase.OFFER_REPEAT:
                 return self._on_offer_repeat(state, text, intent)
+            case Phase.OFFER_OPERATOR:
+                return self._on_offer_operator(state, text)
             case Phase.ASK_CASE_NUMBER:
                 return self._on_spoken_case_number(state, text)
         return state, []
@@ -161,9 +166,23 @@ class Dialog:
     def _on_opening(self, state: CallState, text: str, intent: Intent | None) -> Step:
         if intent is Intent.STATUS:
             return self._ask_case_number(state)
+        # A question the city's FAQ answers wins over a report it resembles:
+        # "how do I get rid of a couch?" wants the answer, not a work order.
+        faq = self._faq.match(text) if is_question(text) else None
+        if faq is not None:
+            state = replace(state, outcome=state.outcome or Outcome.FAQ_ANSWERED)
+            return self._ask(
+                state,
+                Phase.ANYTHING_ELSE,
+                [Say(text=faq.entry.answer), self.prompts.fixed("anything_else")],
+            )
         filled, changed = self._fill(state, text, overwrite=False)
         if changed:
             return self._next_question(filled)
+        if is_question(text):
+            return self._ask(
+                state, Phase.OFFER_OPERATOR, [self.prompts.fixed("offer_operator")]
+            )
         if state.phase is Phase.ANYTHING_ELSE:
             answer = parse_yes_no(text)
             if answer is False:
@@ -287,6 +306,17 @@ class Dialog:
                 ],
             )
         return self._end(state, self.prompts.fixed("goodbye"), None)
+
+    def _on_offer_operator(self, state: CallState, text: str) -> Step:
+        answer = parse_yes_no(text)
+        if answer is True:
+            return self._transfer(state, self.prompts.fixed("transfer"))
+        if answer is False:
+            return self._ask(
+                state, Phase.ANYTHING_ELSE, [self.prompts.fixed("anything_else")]
+            )
+        # Not a yes or a no: maybe a report after all.
+        return self._on_opening(replace(state, phase=Phase.ANYTHING_ELSE), text, None)
 
     def _on_spoken_case_number(self, state: CallState, text: str) -> Step:
         digits = spoken_digits(text) or ""

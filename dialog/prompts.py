@@ -73,6 +73,10 @@ class Prompts:
             ),
             "offer_repeat": "Would you like me to repeat the case number?",
             "anything_else": "Is there anything else I can help you with?",
+            "offer_operator": (
+                "I'm sorry, I don't have an answer to that. "
+                "Would you like me to connect you with someone who can help?"
+            ),
             "what_else": (
                 "Tell me the problem you'd like to report. "
                 "Or, to check on a case, press 1."

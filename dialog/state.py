@@ -23,6 +23,7 @@ class Phase(StrEnum):
     ASK_CASE_NUMBER = "ask_case_number"
     LOOKING_UP = "looking_up"  # waiting for CaseLookedUp
     ANYTHING_ELSE = "anything_else"
+    OFFER_OPERATOR = "offer_operator"  # a question the FAQ cannot answer
     ENDED = "ended"
 
 
@@ -38,6 +39,7 @@ class Outcome(StrEnum):
 
     WORK_ORDER_CREATED = "work_order_created"
     STATUS_READ = "status_read"
+    FAQ_ANSWERED = "faq_answered"
     TRANSFERRED = "transferred"
     EMERGENCY = "emergency"
     NO_INPUT = "no_input"

@@ -1,4 +1,4 @@
-"""A city's vocabulary, loaded from its directory: services, departments, streets."""
+"""A city's vocabulary, loaded from its directory: services, streets, FAQ."""
 
 from __future__ import annotations
 
@@ -50,6 +50,15 @@ class TrainingExample:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FaqEntry:
+    """One question the line answers, the ways callers ask it, and the answer."""
+
+    id: str  # stable name: "bulk_pickup"
+    questions: tuple[str, ...]  # how residents ask it
+    answer: str  # spoken to the caller: short, no URLs read out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Street:
     name: str  # base name: "Elm", "5th"
     suffix: str  # full suffix word: "Street", "Avenue"
@@ -75,6 +84,8 @@ class City:
     recognizer_hints: tuple[str, ...] = ()
     # Example sentences the category classifier learns from, beyond the catalog.
     examples: tuple[TrainingExample, ...] = ()
+    # Questions the line answers instead of taking a report.
+    faq: tuple[FaqEntry, ...] = ()
     directory: Path = field(default=Path("."))
 
     def service(self, code: str) -> Service:
@@ -190,6 +201,43 @@ def _load_examples(path: Path, service_codes: set[str]) -> tuple[TrainingExample
     return tuple(examples)
 
 
+def _load_faq(path: Path) -> tuple[FaqEntry, ...]:
+    """The optional faq.json: a list of {"id", "questions", "answer"} objects."""
+    if not path.exists():
+        return ()
+    entries: list[FaqEntry] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(_read_json(path)):
+        where = f"{path.name}[{index}]"
+        if not isinstance(raw, dict):
+            raise CityConfigError(f"{where}: expected a JSON object")
+        entry_id, questions, answer = (
+            raw.get("id"),
+            raw.get("questions"),
+            raw.get("answer"),
+        )
+        if not isinstance(entry_id, str) or not entry_id.strip():
+            raise CityConfigError(f"{where}: 'id' must be a non-empty string")
+        where = f"{where} ({entry_id})"
+        if entry_id in seen:
+            raise CityConfigError(f"{where}: duplicate id {entry_id!r}")
+        seen.add(entry_id)
+        if not isinstance(questions, list) or not questions:
+            raise CityConfigError(f"{where}: 'questions' must be a non-empty list")
+        if not all(isinstance(q, str) and q.strip() for q in questions):
+            raise CityConfigError(f"{where}: every question must be a non-empty string")
+        if not isinstance(answer, str) or not answer.strip():
+            raise CityConfigError(f"{where}: missing 'answer' (a non-empty string)")
+        entries.append(
+            FaqEntry(
+                id=entry_id,
+                questions=tuple(str(q).strip() for q in questions),
+                answer=answer.strip(),
+            )
+        )
+    return tuple(entries)
+
+
 def _optional_int(value: str | None) -> int | None:
     return int(value) if value and value.strip() else None
 
@@ -245,6 +293,7 @@ def load_city(directory: Path) -> City:
     examples = _load_examples(
         directory / "training.jsonl", {service.code for service in services}
     )
+    faq = _load_faq(directory / "faq.json")
     try:
         return City(
             name=str(settings["name"]),
@@ -258,6 +307,7 @@ def load_city(directory: Path) -> City:
                 str(h) for h in settings.get("recognizer_hints", [])
             ),
             examples=examples,
+            faq=faq,
             directory=directory,
         )
     except KeyError as exc:

@@ -157,6 +157,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a JSON-lines corpus; default: the city's eval/utterances.jsonl",
     )
 
+    faq_accuracy = commands.add_parser(
+        "faq-accuracy", help="measure FAQ answers on a labeled set of questions"
+    )
+    faq_accuracy.add_argument(
+        "--city", type=Path, default=EXAMPLE_CITY_DIR, help="a city directory"
+    )
+    faq_accuracy.add_argument(
+        "--corpus",
+        type=Path,
+        help="a JSON-lines set; default: the city's eval/faq_questions.jsonl",
+    )
+
     audio_accuracy = commands.add_parser(
         "audio-accuracy",
         help="measure recognition and understanding on the noisy phone eval set",
@@ -201,6 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             corpus = args.corpus or args.city / "eval" / "utterances.jsonl"
             return run_accuracy(args.city, corpus)
+        case "faq-accuracy":
+            from telephony.faq_accuracy import run_faq_accuracy
+
+            corpus = args.corpus or args.city / "eval" / "faq_questions.jsonl"
+            return run_faq_accuracy(args.city, corpus)
         case "audio-accuracy":
             from telephony.audio_accuracy import run_audio_accuracy
 

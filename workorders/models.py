@@ -25,6 +25,7 @@ class CallOutcome(StrEnum):
     IN_PROGRESS = "in_progress"
     WORK_ORDER_CREATED = "work_order_created"
     STATUS_READ = "status_read"
+    FAQ_ANSWERED = "faq_answered"
     TRANSFERRED = "transferred"
     EMERGENCY = "emergency"
     NO_INPUT = "no_input"

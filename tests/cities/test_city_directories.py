@@ -278,7 +278,8 @@ def test_missing_file_is_named_in_the_error(broken_city: Path, filename: str) ->
 @pytest.mark.skipif(not BOSTON_CATALOG.exists(), reason="shared data not present")
 def test_committed_example_city_matches_its_build_script(tmp_path: Path) -> None:
     build(DEFAULT_SHARED, tmp_path)
-    for name in ("city.toml", "departments.json", "services.json", "streets.csv"):
+    names = ("city.toml", "departments.json", "services.json", "streets.csv")
+    for name in (*names, "faq.json"):
         committed = (EXAMPLE_CITY_DIR / name).read_text(encoding="utf-8")
         assert (tmp_path / name).read_text(encoding="utf-8") == committed, name
 
@@ -322,3 +323,64 @@ def test_malformed_training_example_names_its_line(
     with pytest.raises(CityConfigError, match=r"training\.jsonl:3: ") as raised:
         load_city(broken_city)
     assert message in str(raised.value)
+
+
+def test_riverton_faq_loads(riverton: City) -> None:
+    assert [entry.id for entry in riverton.faq] == [
+        "ferry_schedule",
+        "dock_permit",
+        "town_hall_hours",
+    ]
+    assert all(entry.questions and entry.answer for entry in riverton.faq)
+
+
+def test_city_without_faq_loads_with_none(broken_city: Path) -> None:
+    (broken_city / "faq.json").unlink()
+    assert load_city(broken_city).faq == ()
+
+
+def _damage_faq(directory: Path, index: int, **changes: object) -> None:
+    path = directory / "faq.json"
+    entries = json.loads(path.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        if value is None:
+            del entries[index][key]
+        else:
+            entries[index][key] = value
+    path.write_text(json.dumps(entries), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"id": "ferry_schedule"}, r"faq\.json\[1\] \(ferry_schedule\): duplicate id"),
+        ({"questions": []}, r"faq\.json\[1\] \(dock_permit\): 'questions' must be"),
+        ({"questions": None}, r"faq\.json\[1\] \(dock_permit\): 'questions' must be"),
+        ({"questions": ["ok", " "]}, r"every question must be a non-empty string"),
+        ({"answer": None}, r"faq\.json\[1\] \(dock_permit\): missing 'answer'"),
+        ({"answer": ""}, r"faq\.json\[1\] \(dock_permit\): missing 'answer'"),
+        ({"id": None}, r"faq\.json\[1\]: 'id' must be a non-empty string"),
+    ],
+)
+def test_broken_faq_entry_is_rejected(
+    broken_city: Path, changes: dict[str, object], message: str
+) -> None:
+    _damage_faq(broken_city, 1, **changes)
+    with pytest.raises(CityConfigError, match=message):
+        load_city(broken_city)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not json", r"faq\.json: not valid JSON"),
+        ('{"id": "x"}', r"faq\.json: expected a JSON list"),
+        ('["a string"]', r"faq\.json\[0\]: expected a JSON object"),
+    ],
+)
+def test_malformed_faq_file_is_rejected(
+    broken_city: Path, text: str, message: str
+) -> None:
+    (broken_city / "faq.json").write_text(text, encoding="utf-8")
+    with pytest.raises(CityConfigError, match=message):
+        load_city(broken_city)

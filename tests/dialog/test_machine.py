@@ -395,3 +395,29 @@ def test_chosen_street_is_not_asked_again_for_its_number(dialog: Dialog) -> None
     call.say("Three hundred.")
     assert call.phase() is Phase.CONFIRM
     assert "300 Lincoln Avenue" in call.spoken
+
+
+def test_question_the_faq_covers_is_answered(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("What are your office hours?")
+    assert call.phase() is Phase.ANYTHING_ELSE
+    assert call.spoken.endswith("Is there anything else I can help you with?")
+    assert call.state.outcome is Outcome.FAQ_ANSWERED
+    actions = call.say("No, that's all, thanks.")
+    assert isinstance(actions[-1], Hangup)
+
+
+def test_question_the_faq_does_not_cover_offers_a_person(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("Why is the sky blue?")
+    assert call.phase() is Phase.OFFER_OPERATOR
+    assert "someone who can help" in call.spoken
+    actions = call.say("Yes please.")
+    assert isinstance(actions[-1], Transfer)
+
+
+def test_report_asked_as_a_question_is_still_a_report(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("Can you send someone to fix the pothole at 1420 Elm Street?")
+    assert call.phase() is Phase.CONFIRM
+    assert "A pothole at 1420 Elm Street" in call.spoken

@@ -23,3 +23,9 @@ def test_check_city_explains_what_is_wrong(
 ) -> None:
     assert main(["check-city", str(tmp_path)]) == 1
     assert "city.toml is missing" in capsys.readouterr().err
+
+
+def test_faq_accuracy_prints_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["faq-accuracy"]) == 0
+    out = capsys.readouterr().out
+    assert "false positives" in out
