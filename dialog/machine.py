@@ -246,9 +246,15 @@ class Dialog:
     def _on_confirm(self, state: CallState, text: str) -> Step:
         answer = parse_yes_no(text)
         if answer is True:
+            # "Yes, and it's really urgent": the caller overrides the default.
+            urgency = detect_urgency(text)
+            if urgency is not None:
+                state = replace(state, report=replace(state.report, urgency=urgency))
             return self._create(state)
-        # "No, it's at 414 Maple Avenue" corrects in one breath.
-        filled, changed = self._fill(state, text, overwrite=True)
+        # "No, it's at 414 Maple Avenue" corrects in one breath. The problem
+        # itself is not replaced here: "no, it's urgent, a kid could fall in"
+        # must not turn a pothole into a fallen tree. "The problem" is asked.
+        filled, changed = self._fill(state, text, overwrite=True, category=False)
         if changed:
             return self._next_question(filled)
         if answer is False:
@@ -448,7 +454,7 @@ class Dialog:
         return self._city.service(report.service_code).spoken_name
 
     def _fill(
-        self, state: CallState, text: str, *, overwrite: bool
+        self, state: CallState, text: str, *, overwrite: bool, category: bool = True
     ) -> tuple[CallState, bool]:
         """Fill slots from one utterance; returns the state and whether it changed."""
         if not text:
@@ -456,10 +462,10 @@ class Dialog:
         report = state.report
         choices = state.street_choices
         updated = report
-        category = self._categories.match(text)
-        if category is not None and (overwrite or updated.service_code is None):
+        found = self._categories.match(text) if category else None
+        if found is not None and (overwrite or updated.service_code is None):
             updated = replace(
-                updated, service_code=category.service.code, description=text
+                updated, service_code=found.service.code, description=text
             )
         location = self._streets.find(text)
         if location is not None and (overwrite or updated.location is None):

@@ -93,6 +93,8 @@ _NEITHER = (
     "maybe",
     "no idea",
     "no problem",
+    "no rush",
+    "no hurry",
     "no one",
     "right now",
     "right away",

@@ -421,3 +421,28 @@ def test_report_asked_as_a_question_is_still_a_report(dialog: Dialog) -> None:
     call.say("Can you send someone to fix the pothole at 1420 Elm Street?")
     assert call.phase() is Phase.CONFIRM
     assert "A pothole at 1420 Elm Street" in call.spoken
+
+
+@pytest.mark.parametrize(
+    ("answer", "urgency"),
+    [
+        ("Yes, and it's really urgent, someone could get hurt.", Urgency.HIGH),
+        ("Yes. No rush though.", Urgency.LOW),
+        ("Yes.", Urgency.NORMAL),
+    ],
+)
+def test_caller_can_override_urgency_while_confirming(
+    dialog: Dialog, answer: str, urgency: Urgency
+) -> None:
+    call = Conversation(dialog)
+    call.say("There's a big pothole in front of 1420 Elm Street.")
+    [create] = [a for a in call.say(answer) if isinstance(a, CreateWorkOrder)]
+    assert create.draft.urgency is urgency
+
+
+def test_no_its_urgent_at_confirmation_changes_only_the_urgency(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("There's a big pothole in front of 1420 Elm Street.")
+    call.say("No, it's urgent, a kid could fall in.")
+    assert call.phase() is Phase.CONFIRM
+    assert call.spoken == "A pothole at 1420 Elm Street, high urgency. Is that right?"
