@@ -15,6 +15,7 @@ from nlu.text import (
     STOPWORDS,
     STREET_SUFFIXES,
     SUFFIX_SPELLINGS,
+    stem,
     word_set,
     words,
 )
@@ -252,10 +253,10 @@ def _features(text: str) -> frozenset[str]:
     "streetlight", as does "streetlights".
     """
     kept = [w for w in words(text) if w not in _IGNORED and not w.isdigit()]
-    content = [_stem(w) for w in kept if w not in _PLACE_WORDS]
+    content = [stem(w) for w in kept if w not in _PLACE_WORDS]
     features = set(content)
     features.update(f"{a}_{b}" for a, b in zip(content, content[1:], strict=False))
-    features.update(_stem(a + b) for a, b in zip(kept, kept[1:], strict=False))
+    features.update(stem(a + b) for a, b in zip(kept, kept[1:], strict=False))
     return frozenset(features)
 
 
@@ -264,7 +265,7 @@ def _phrases(service: int, text: str, factor: float) -> list[_Phrase]:
     content = [(w, _weight(w)) for w in words(text) if w not in _IGNORED]
     if not content:
         return []
-    stems = tuple(_stem(w) for w, _ in content)
+    stems = tuple(stem(w) for w, _ in content)
     weights = tuple(weight for _, weight in content)
     variants = [(stems, weights)]
     for i in range(len(stems) - 1):
@@ -288,26 +289,11 @@ def _heard_words(text: str) -> list[str]:
     Whisper writes "sink hole" as often as "sinkhole".
     """
     content = [w for w in words(text) if w not in _IGNORED and not w.isdigit()]
-    heard = [_stem(w) for w in content]
+    heard = [stem(w) for w in content]
     heard += [a + b for a, b in zip(content, content[1:], strict=False)]
-    heard += [a + _stem(b) for a, b in zip(content, content[1:], strict=False)]
+    heard += [a + stem(b) for a, b in zip(content, content[1:], strict=False)]
     return list(dict.fromkeys(heard))
 
 
 def _weight(word: str) -> float:
     return _PLACE_WORD_WEIGHT if word in _PLACE_WORDS else 1.0
-
-
-def _stem(word: str) -> str:
-    """A crude suffix strip, enough for "lights", "dumped", "flashing"."""
-    if len(word) > 5 and word.endswith("ing"):
-        return word[:-3]
-    if len(word) > 4 and word.endswith("ied"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith("ed"):
-        return word[:-2]
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us")):
-        return word[:-1]
-    return word

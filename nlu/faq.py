@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from nlu.city import FaqEntry
-from nlu.text import NEGATORS, STOPWORDS, word_set, words
+from nlu.text import NEGATORS, STOPWORDS, stem, word_set, words
 
 # Scores are 0..1: how much of the caller's words, and of the best-fitting way of
 # asking, one entry explains. Tuned on the example city's FAQ eval rows.
@@ -271,20 +271,5 @@ class FaqMatcher:
 
 def _content(text: str) -> tuple[str, ...]:
     """The stemmed content words of `text`, each once, in order."""
-    stems = (_stem(w) for w in words(text) if w not in _IGNORED)
+    stems = (stem(w) for w in words(text) if w not in _IGNORED)
     return tuple(dict.fromkeys(s for s in stems if s not in _IGNORED))
-
-
-def _stem(word: str) -> str:
-    """A crude suffix strip, enough for "holidays", "parked", "scheduling"."""
-    if len(word) > 5 and word.endswith("ing"):
-        return word[:-3]
-    if len(word) > 4 and word.endswith("ied"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith("ed"):
-        return word[:-2]
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us")):
-        return word[:-1]
-    return word

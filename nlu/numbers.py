@@ -21,18 +21,7 @@ DIGIT_NAMES = (
     "eight",
     "nine",
 )
-_UNITS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-}
+_UNITS = {name: value for value, name in enumerate(DIGIT_NAMES)}
 _TEENS = {
     "ten": 10,
     "eleven": 11,
@@ -45,7 +34,8 @@ _TEENS = {
     "eighteen": 18,
     "nineteen": 19,
 }
-_TENS = {
+# Public: the eval tools read spoken numbers with the same tables.
+TENS = {
     "twenty": 20,
     "thirty": 30,
     "forty": 40,
@@ -56,7 +46,7 @@ _TENS = {
     "eighty": 80,
     "ninety": 90,
 }
-_ORDINALS = {
+ORDINALS = {
     "first": 1,
     "second": 2,
     "third": 3,
@@ -136,11 +126,11 @@ def _kind(word: str) -> _Kind:
         return _Kind.SPOKEN_ZERO
     if word in _TEENS:
         return _Kind.TEEN
-    if word in _TENS:
+    if word in TENS:
         return _Kind.TENS
     if word in _SCALES:
         return _Kind.SCALE
-    if word in _ORDINALS:
+    if word in ORDINALS:
         return _Kind.ORDINAL
     if word in _ORDINAL_SCALES:
         return _Kind.ORDINAL_SCALE
@@ -411,18 +401,18 @@ def _below_thousand(run: Sequence[str], index: int) -> tuple[int, bool, int] | N
 
 def _below_hundred(run: Sequence[str], index: int) -> tuple[int, bool, int] | None:
     word = run[index]
-    if word in _TENS:
-        value = _TENS[word]
+    if word in TENS:
+        value = TENS[word]
         following = run[index + 1] if index + 1 < len(run) else ""
         if _UNITS.get(following, 0) > 0:
             return value + _UNITS[following], False, index + 2
-        if _ORDINALS.get(following, 10) < 10:
-            return value + _ORDINALS[following], True, index + 2
+        if ORDINALS.get(following, 10) < 10:
+            return value + ORDINALS[following], True, index + 2
         return value, False, index + 1
     if word in _TEENS:
         return _TEENS[word], False, index + 1
     if word in _UNITS:
         return _UNITS[word], False, index + 1
-    if word in _ORDINALS:
-        return _ORDINALS[word], True, index + 1
+    if word in ORDINALS:
+        return ORDINALS[word], True, index + 1
     return None

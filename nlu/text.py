@@ -237,3 +237,18 @@ def _sound(
         case "z":
             return "S"
     return ch.upper()
+
+
+def stem(word: str) -> str:
+    """A crude suffix strip, enough for "lights", "dumped", "scheduling"."""
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ied"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us")):
+        return word[:-1]
+    return word

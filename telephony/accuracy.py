@@ -8,9 +8,10 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from nlu.address import StreetIndex
 from nlu.category import CategoryMatcher
@@ -112,8 +113,11 @@ def parse_row(text: str, line: int) -> CorpusRow:
     )
 
 
-def load_corpus(path: Path) -> list[CorpusRow]:
-    """Every row of a JSON-lines corpus; blank lines are skipped.
+Row = TypeVar("Row")
+
+
+def read_rows(path: Path, parse: Callable[[str, int], Row]) -> list[Row]:
+    """Every row of a JSON-lines file, parsed with its line number.
 
     Raises:
         CorpusError: the file is missing or a line is malformed.
@@ -123,10 +127,15 @@ def load_corpus(path: Path) -> list[CorpusRow]:
     except FileNotFoundError as exc:
         raise CorpusError(f"{path}: no such corpus file") from exc
     return [
-        parse_row(text, number)
+        parse(text, number)
         for number, text in enumerate(lines, start=1)
         if text.strip()
     ]
+
+
+def load_corpus(path: Path) -> list[CorpusRow]:
+    """Every row of a JSON-lines corpus; blank lines are skipped."""
+    return read_rows(path, parse_row)
 
 
 def _check_labels(rows: Sequence[CorpusRow], city: City) -> None:

@@ -42,6 +42,7 @@ from dialog.actions import Expect
 from nlu.address import StreetIndex
 from nlu.category import CategoryMatcher
 from nlu.city import CityConfigError, Street, Urgency, load_city
+from nlu.numbers import ORDINALS, TENS
 from nlu.urgency import detect_urgency
 from telephony.biasing import build_bias_prompts
 from voice.mulaw import PHONE_RATE_HZ, resample, to_float
@@ -63,49 +64,10 @@ _HOUSE_NUMBER = re.compile(r"(\d+) (.+)")
 # How AddressMatch.spoken joins two streets: "A and B", "12 A, near B".
 _STREET_SEPARATOR = re.compile(r", near | and ")
 
-_UNIT_ORDINALS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-}
-_OTHER_ORDINALS = {
-    "tenth": 10,
-    "eleventh": 11,
-    "twelfth": 12,
-    "thirteenth": 13,
-    "fourteenth": 14,
-    "fifteenth": 15,
-    "sixteenth": 16,
-    "seventeenth": 17,
-    "eighteenth": 18,
-    "nineteenth": 19,
-    "twentieth": 20,
-    "thirtieth": 30,
-    "fortieth": 40,
-    "fiftieth": 50,
-    "sixtieth": 60,
-    "seventieth": 70,
-    "eightieth": 80,
-    "ninetieth": 90,
-}
-_TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
+_UNIT_ORDINALS = {word: value for word, value in ORDINALS.items() if value < 10}
+_OTHER_ORDINALS = {word: value for word, value in ORDINALS.items() if value >= 10}
 _ORDINAL_WORDS = re.compile(
-    rf"\b(?:({'|'.join(_TENS)})[\s-]+)?"
+    rf"\b(?:({'|'.join(TENS)})[\s-]+)?"
     rf"({'|'.join([*_UNIT_ORDINALS, *_OTHER_ORDINALS])})\b",
     re.IGNORECASE,
 )
@@ -154,7 +116,7 @@ def spell_ordinals_as_digits(text: str) -> str:
     def replace(found: re.Match[str]) -> str:
         tens_word, ordinal_word = found.group(1), found.group(2).lower()
         if ordinal_word in _UNIT_ORDINALS:
-            tens = 0 if tens_word is None else _TENS[tens_word.lower()]
+            tens = 0 if tens_word is None else TENS[tens_word.lower()]
             return _ordinal_digits(tens + _UNIT_ORDINALS[ordinal_word])
         prefix = "" if tens_word is None else f"{tens_word} "
         return prefix + _ordinal_digits(_OTHER_ORDINALS[ordinal_word])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from nlu.city import CityConfigError, load_city
 from nlu.faq import FaqMatcher
-from telephony.accuracy import CorpusError
+from telephony.accuracy import CorpusError, read_rows
 
 _FIELDS = ("text", "faq")
 _NONE = "none"  # how a missing label or an empty answer is printed
@@ -45,20 +45,8 @@ def parse_faq_row(text: str, line: int) -> FaqRow:
 
 
 def load_faq_corpus(path: Path) -> list[FaqRow]:
-    """Every row of a JSON-lines FAQ corpus; blank lines are skipped.
-
-    Raises:
-        CorpusError: the file is missing or a line is malformed.
-    """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError as exc:
-        raise CorpusError(f"{path}: no such corpus file") from exc
-    return [
-        parse_faq_row(text, number)
-        for number, text in enumerate(lines, start=1)
-        if text.strip()
-    ]
+    """Every row of a JSON-lines FAQ corpus; blank lines are skipped."""
+    return read_rows(path, parse_faq_row)
 
 
 def _percent(hits: int, total: int) -> str:

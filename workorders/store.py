@@ -95,6 +95,24 @@ def _same_block(a: str | None, b: str | None) -> bool:
     return int(a) // _BLOCK_SIZE == int(b) // _BLOCK_SIZE
 
 
+def _order_row(session: Session, case_number: str) -> WorkOrder:
+    order = session.scalar(
+        select(WorkOrder).where(WorkOrder.case_number == case_number)
+    )
+    if order is None:
+        raise CaseNotFound(case_number)
+    return order
+
+
+def _link_call(session: Session, *, call_sid: str | None, work_order_id: int) -> None:
+    """Point a recorded call at the work order it created or joined."""
+    if call_sid is None:
+        return
+    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    if call is not None:
+        call.work_order_id = work_order_id
+
+
 def find_open_duplicate(
     session: Session, *, new: NewWorkOrder, within: timedelta
 ) -> WorkOrderOut | None:
@@ -134,11 +152,7 @@ def add_report(
 
     Raises: CaseNotFound.
     """
-    order = session.scalar(
-        select(WorkOrder).where(WorkOrder.case_number == case_number)
-    )
-    if order is None:
-        raise CaseNotFound(case_number)
+    order = _order_row(session, case_number)
     now = utcnow()
     order.updated_at = now
     session.add(
@@ -150,10 +164,7 @@ def add_report(
             changed_at=now,
         )
     )
-    if call_sid is not None:
-        call = session.scalar(select(Call).where(Call.call_sid == call_sid))
-        if call is not None:
-            call.work_order_id = order.id
+    _link_call(session, call_sid=call_sid, work_order_id=order.id)
     session.commit()
     return get_work_order(session, case_number=case_number)
 
@@ -200,10 +211,7 @@ def create_work_order(
             changed_at=now,
         )
     )
-    if call_sid is not None:
-        call = session.scalar(select(Call).where(Call.call_sid == call_sid))
-        if call is not None:
-            call.work_order_id = order.id
+    _link_call(session, call_sid=call_sid, work_order_id=order.id)
     session.commit()
     return get_work_order(session, case_number=order.case_number)
 
@@ -232,11 +240,7 @@ def set_status(
 
     Raises: CaseNotFound.
     """
-    order = session.scalar(
-        select(WorkOrder).where(WorkOrder.case_number == case_number)
-    )
-    if order is None:
-        raise CaseNotFound(case_number)
+    order = _order_row(session, case_number)
     now = utcnow()
     order.status = status
     order.updated_at = now
