@@ -8,7 +8,7 @@ SUDO=""
 if ! command -v espeak-ng >/dev/null 2>&1; then
   echo "== installing Debian packages (espeak-ng)"
   $SUDO apt-get update -qq
-  $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng libespeak-ng1 >/dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng libespeak-ng1 >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then
