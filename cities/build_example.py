@@ -593,6 +593,60 @@ REQUIRED_STREETS = (
     ("Harrison", "Street"),
 )
 
+# Places residents name instead of an address (landmarks.json): the kinds every
+# city has, on streets of the example city's list. "aliases" are how callers
+# say them; the loader checks every street is in streets.csv.
+LANDMARKS: tuple[dict[str, object], ...] = (
+    {
+        "name": "the Central Library",
+        "aliases": ["public library", "main library", "the library"],
+        "house_number": "700",
+        "street": "Main Street",
+    },
+    {
+        "name": "City Hall",
+        "aliases": ["town hall", "the city hall building"],
+        "house_number": "100",
+        "street": "Washington Street",
+    },
+    {
+        "name": "Central Park",
+        "aliases": ["the big park"],
+        "street": "Park Avenue",
+        "cross_street": "5th Avenue",
+    },
+    {
+        "name": "Lincoln High School",
+        "aliases": ["the high school", "Lincoln High"],
+        "house_number": "2100",
+        "street": "Lincoln Avenue",
+    },
+    {
+        "name": "Union Station",
+        "aliases": ["the train station", "the station"],
+        "street": "Railroad Avenue",
+        "cross_street": "Lake Street",
+    },
+    {
+        "name": "Memorial Hospital",
+        "aliases": ["the hospital"],
+        "house_number": "1500",
+        "street": "Jackson Boulevard",
+    },
+    {
+        "name": "the Post Office",
+        "aliases": ["main post office"],
+        "house_number": "300",
+        "street": "Oak Street",
+    },
+    {
+        "name": "the Community Center",
+        "aliases": ["rec center", "recreation center"],
+        "house_number": "450",
+        "street": "Maple Avenue",
+    },
+)
+
 # Questions the line answers instead of taking a report (faq.json). Answers are
 # read aloud: short, no web addresses spelled out, no phone number but 311.
 FAQ = (
@@ -1110,6 +1164,7 @@ def build(shared: Path, out: Path) -> None:
     )
     _write_streets(out / "streets.csv", streets)
     _write_json(out / "faq.json", build_faq())
+    _write_json(out / "landmarks.json", list(LANDMARKS))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1127,7 +1182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"{args.out}: {len(city.services)} services, "
         f"{len(city.departments)} departments, {len(city.streets)} streets, "
-        f"{len(city.faq)} FAQ entries"
+        f"{len(city.faq)} FAQ entries, {len(city.landmarks)} landmarks"
     )
     return 0
 

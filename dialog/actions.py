@@ -43,7 +43,7 @@ class WorkOrderDraft:
     service_code: str
     address: str  # as confirmed: "412 Maple Avenue" or "Main Street and Oak Avenue"
     house_number: str | None
-    street: str
+    street: str | None  # None: the caller described a place no street list holds
     cross_street: str | None
     description: str
     urgency: Urgency

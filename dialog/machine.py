@@ -29,12 +29,13 @@ from dialog.events import (
 from dialog.events import Hangup as HangupEvent
 from dialog.prompts import CityWords, Prompts
 from dialog.state import CallState, Outcome, Phase, Report
-from nlu.address import AddressMatch, StreetIndex
+from nlu.address import AddressMatch
 from nlu.category import CategoryMatcher
 from nlu.city import City, Street
 from nlu.corrections import Part, which_part
 from nlu.faq import FaqMatcher, is_question
 from nlu.intents import Intent, detect_intent
+from nlu.location import Locator
 from nlu.numbers import normalize_numbers, spoken_digits
 from nlu.text import words
 from nlu.urgency import detect_urgency
@@ -48,6 +49,8 @@ _EXPECT = {
     Phase.ASK_ADDRESS: Expect.ADDRESS,
     Phase.ASK_URGENCY: Expect.URGENCY,
     Phase.CHOOSE_STREET: Expect.ADDRESS,
+    Phase.ADDRESS_FALLBACK: Expect.ADDRESS,
+    Phase.ASK_STREET_FOR_NUMBER: Expect.ADDRESS,
     Phase.CONFIRM: Expect.YES_NO,
     Phase.ASK_CORRECTION: Expect.CORRECTION,
     Phase.OFFER_REPEAT: Expect.YES_NO,
@@ -59,6 +62,10 @@ _EXPECT = {
 LISTENING_PHASES = frozenset(_EXPECT)
 # A third unusable answer to the same question goes to a person.
 _MAX_NOT_UNDERSTOOD = 3
+# A second unusable address offers the keypad or the caller's own description.
+_ADDRESS_FALLBACK_AFTER = 2
+# A description shorter than this says nothing a dispatcher could find.
+_MIN_DESCRIPTION_WORDS = 3
 _MAX_NO_INPUT = 3
 _MAX_CASE_ATTEMPTS = 3
 _MAX_REPEATS = 2
@@ -73,7 +80,8 @@ class Dialog:
     def __init__(self, city: City) -> None:
         self._city = city
         self.prompts = Prompts(CityWords.from_city(city))
-        self._streets = StreetIndex(city.streets)
+        self._places = Locator(city)
+        self._streets = self._places.streets
         self._categories = CategoryMatcher(city.services, city.examples)
         self._faq = FaqMatcher(city.faq)
 
@@ -151,6 +159,10 @@ class Dialog:
                 return self._on_urgency(state, text)
             case Phase.CHOOSE_STREET:
                 return self._on_street_choice(state, text)
+            case Phase.ADDRESS_FALLBACK:
+                return self._on_address_fallback(state, text)
+            case Phase.ASK_STREET_FOR_NUMBER:
+                return self._on_street_for_number(state, text)
             case Phase.CONFIRM:
                 return self._on_confirm(state, text)
             case Phase.ASK_CORRECTION:
@@ -201,7 +213,7 @@ class Dialog:
 
     def _on_address(self, state: CallState, text: str) -> Step:
         known = state.report.location
-        found = self._streets.find(text)
+        found = self._places.find(text)
         location = found
         if known is not None and _is_street_only(known):
             location = _complete_location(known, found, text)
@@ -209,12 +221,14 @@ class Dialog:
             if known is not None:
                 # Asked once for a number or cross street: the street alone will do.
                 return self._next_question(state, accept_street_only=True)
+            if state.not_understood_count + 1 >= _ADDRESS_FALLBACK_AFTER:
+                return self._offer_address_fallback(state)
             return self._not_understood(state, self.prompts.fixed("reprompt_address"))
-        report = replace(state.report, location=location)
+        report = replace(state.report, location=location, place_description=None)
         # A street already settled (chosen, or asked about) is not asked again.
         is_new_street = known is None or location.street.name != known.street.name
         choices = (
-            tuple(self._streets.alternatives(location, text)) if is_new_street else ()
+            tuple(self._places.alternatives(location, text)) if is_new_street else ()
         )
         return self._next_question(
             replace(state, report=report, street_choices=choices)
@@ -234,6 +248,72 @@ class Dialog:
         report = replace(
             state.report, location=replace(location, street=chosen or location.street)
         )
+        return self._next_question(replace(state, report=report, street_choices=()))
+
+    def _offer_address_fallback(self, state: CallState) -> Step:
+        state = replace(
+            state,
+            not_understood_count=_ADDRESS_FALLBACK_AFTER,
+            keyed_digits="",
+            keyed_house_number=None,
+        )
+        return self._ask(
+            state, Phase.ADDRESS_FALLBACK, [self.prompts.fixed("address_fallback")]
+        )
+
+    def _on_address_fallback(self, state: CallState, text: str) -> Step:
+        """An address heard at last, or the caller's description of the place."""
+        location = self._places.find(text)
+        if location is not None:
+            report = replace(state.report, location=location, place_description=None)
+            choices = tuple(self._places.alternatives(location, text))
+            return self._next_question(
+                replace(state, report=report, street_choices=choices),
+                accept_street_only=True,
+            )
+        if len(words(text)) < _MIN_DESCRIPTION_WORDS:
+            return self._not_understood(
+                state, self.prompts.fixed("reprompt_address_fallback")
+            )
+        return self._described(state, text)
+
+    def _on_keyed_house_number(self, state: CallState) -> Step:
+        number = state.keyed_digits.lstrip("0")
+        state = replace(state, keyed_digits="")
+        if not number:
+            return self._ask(
+                state, Phase.ADDRESS_FALLBACK, [self.prompts.fixed("address_fallback")]
+            )
+        known = state.report.location
+        if known is not None:
+            # The street was heard; only its number was missing.
+            location = replace(known, house_number=number)
+            report = replace(state.report, location=location)
+            return self._next_question(replace(state, report=report))
+        state = replace(state, keyed_house_number=number, not_understood_count=0)
+        return self._ask(
+            state, Phase.ASK_STREET_FOR_NUMBER, [self.prompts.ask_street_for(number)]
+        )
+
+    def _on_street_for_number(self, state: CallState, text: str) -> Step:
+        number = state.keyed_house_number
+        assert number is not None
+        found = self._places.find(text)
+        if found is None:
+            if len(words(text)) < _MIN_DESCRIPTION_WORDS and (
+                state.not_understood_count == 0
+            ):
+                return self._not_understood(
+                    state, self.prompts.ask_street_for(number)
+                )
+            # Keep the number the caller keyed with whatever they said.
+            return self._described(state, f"number {number}, {text}")
+        location = replace(found, house_number=number, cross_street=None)
+        report = replace(state.report, location=location, place_description=None)
+        return self._next_question(replace(state, report=report))
+
+    def _described(self, state: CallState, text: str) -> Step:
+        report = replace(state.report, location=None, place_description=text)
         return self._next_question(replace(state, report=report, street_choices=()))
 
     def _on_urgency(self, state: CallState, text: str) -> Step:
@@ -282,7 +362,7 @@ class Dialog:
                     [self.prompts.fixed("ask_category")],
                 )
             case Part.LOCATION:
-                report = replace(state.report, location=None)
+                report = replace(state.report, location=None, place_description=None)
                 return self._ask(
                     replace(state, report=report),
                     Phase.ASK_ADDRESS,
@@ -334,6 +414,13 @@ class Dialog:
 
     def _on_key(self, state: CallState, digit: str) -> Step:
         state = replace(state, no_input_count=0)
+        if state.phase is Phase.ADDRESS_FALLBACK:
+            # Every key is part of a house number here, 0 included.
+            if digit == "#":
+                return self._on_keyed_house_number(state)
+            if digit == "*":
+                return replace(state, keyed_digits=""), []
+            return replace(state, keyed_digits=state.keyed_digits + digit), []
         if state.phase is Phase.ASK_CASE_NUMBER:
             if digit == "#":
                 if not state.keyed_digits:
@@ -358,6 +445,8 @@ class Dialog:
         if state.phase is Phase.ASK_CASE_NUMBER and state.keyed_digits:
             # Callers often forget the pound key.
             return self._look_up(state, state.keyed_digits)
+        if state.phase is Phase.ADDRESS_FALLBACK and state.keyed_digits:
+            return self._on_keyed_house_number(state)
         if state.phase in (Phase.OFFER_REPEAT, Phase.ANYTHING_ELSE):
             return self._end(state, self.prompts.fixed("goodbye"), None)
         count = state.no_input_count + 1
@@ -432,9 +521,22 @@ class Dialog:
 
     def _create(self, state: CallState) -> Step:
         report = state.report
-        assert report.service_code is not None and report.location is not None
+        assert report.service_code is not None
         service = self._city.service(report.service_code)
         location = report.location
+        description = report.description or service.spoken_name
+        urgency = report.urgency or service.default_urgency
+        if location is None:
+            draft = WorkOrderDraft(
+                service_code=service.code,
+                address=self.prompts.described_place(report.place_description or ""),
+                house_number=None,
+                street=None,
+                cross_street=None,
+                description=description,
+                urgency=urgency,
+            )
+            return replace(state, phase=Phase.CREATING), [CreateWorkOrder(draft=draft)]
         draft = WorkOrderDraft(
             service_code=service.code,
             address=location.spoken,
@@ -443,8 +545,8 @@ class Dialog:
             cross_street=location.cross_street.full_name
             if location.cross_street
             else None,
-            description=report.description or service.spoken_name,
-            urgency=report.urgency or service.default_urgency,
+            description=description,
+            urgency=urgency,
         )
         return replace(state, phase=Phase.CREATING), [CreateWorkOrder(draft=draft)]
 
@@ -467,10 +569,10 @@ class Dialog:
             updated = replace(
                 updated, service_code=found.service.code, description=text
             )
-        location = self._streets.find(text)
+        location = self._places.find(text)
         if location is not None and (overwrite or updated.location is None):
-            updated = replace(updated, location=location)
-            choices = tuple(self._streets.alternatives(location, text))
+            updated = replace(updated, location=location, place_description=None)
+            choices = tuple(self._places.alternatives(location, text))
         urgency = detect_urgency(text)
         if urgency is not None and (overwrite or updated.urgency is None):
             updated = replace(updated, urgency=urgency)
@@ -493,6 +595,15 @@ class Dialog:
             return self._ask(
                 state, Phase.CHOOSE_STREET, [self.prompts.did_you_mean(names)]
             )
+        service = self._city.service(report.service_code)
+        urgency = report.urgency or service.default_urgency
+        if report.location is None and report.place_description is not None:
+            confirm = self.prompts.confirm_described(
+                spoken_name=spoken_name,
+                description=report.place_description,
+                urgency=urgency,
+            )
+            return self._ask(state, Phase.CONFIRM, [confirm])
         if report.location is None:
             return self._ask(
                 state, Phase.ASK_ADDRESS, [self.prompts.ask_address(spoken_name)]
@@ -502,11 +613,11 @@ class Dialog:
             return self._ask(
                 state, Phase.ASK_ADDRESS, [self.prompts.ask_house_number(street)]
             )
-        service = self._city.service(report.service_code)
         confirm = self.prompts.confirm(
             spoken_name=spoken_name,
-            address=report.location.spoken,
-            urgency=report.urgency or service.default_urgency,
+            place=report.location.place,
+            relation=report.location.relation,
+            urgency=urgency,
         )
         return self._ask(state, Phase.CONFIRM, [confirm])
 
@@ -525,7 +636,11 @@ def _chosen_street(
 
 
 def _is_street_only(location: AddressMatch) -> bool:
-    return location.house_number is None and location.cross_street is None
+    return (
+        location.house_number is None
+        and location.cross_street is None
+        and location.landmark is None
+    )
 
 
 def _complete_location(

@@ -51,6 +51,16 @@ class Prompts:
             "reprompt_address": (
                 f"Please say the street address, for example, {words.example_address}."
             ),
+            "address_fallback": (
+                "I'm having trouble with the address. "
+                "If you know the house number, type it on the keypad, "
+                "then press pound. Or, describe the place in your own words, "
+                "and I'll pass them on to a dispatcher."
+            ),
+            "reprompt_address_fallback": (
+                "Please type the house number, then press pound. "
+                "Or, tell me what's near the place."
+            ),
             "ask_yes_no": "Please say yes, or no.",
             "ask_correction": (
                 "What should I change? The problem, the address, or the urgency?"
@@ -126,12 +136,34 @@ class Prompts:
             text=f"What is the house number on {street}, or the nearest cross street?"
         )
 
-    def confirm(self, *, spoken_name: str, address: str, urgency: Urgency) -> Say:
-        where = f"at {address}"
+    def confirm(
+        self,
+        *,
+        spoken_name: str,
+        place: str,
+        urgency: Urgency,
+        relation: str | None = None,
+    ) -> Say:
+        where = f"{relation or 'at'} {place}"
         return Say(
             text=f"{_article(spoken_name)} {spoken_name} {where}, "
             f"{urgency.value} urgency. Is that right?"
         )
+
+    def ask_street_for(self, house_number: str) -> Say:
+        return Say(text=f"Number {spell_digits(house_number)}. On which street?")
+
+    def confirm_described(
+        self, *, spoken_name: str, description: str, urgency: Urgency
+    ) -> Say:
+        return Say(
+            text=f"{_article(spoken_name)} {spoken_name}, {urgency.value} urgency. "
+            f"For the place, I'll pass on your words: {description}. Is that right?"
+        )
+
+    def described_place(self, description: str) -> str:
+        """A work order's address when the caller could only describe the place."""
+        return f"Described by the caller: {description}"
 
     def case_created(self, *, case_number: str, department_name: str) -> Say:
         return Say(

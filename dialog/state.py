@@ -16,6 +16,9 @@ class Phase(StrEnum):
     ASK_ADDRESS = "ask_address"
     ASK_URGENCY = "ask_urgency"
     CHOOSE_STREET = "choose_street"  # "Did you mean Park Avenue or Park Drive?"
+    # Two addresses not understood: key the house number, or describe the place.
+    ADDRESS_FALLBACK = "address_fallback"
+    ASK_STREET_FOR_NUMBER = "ask_street_for_number"  # after a keyed house number
     CONFIRM = "confirm"
     ASK_CORRECTION = "ask_correction"
     CREATING = "creating"  # waiting for WorkOrderCreated
@@ -53,13 +56,18 @@ class Report:
 
     service_code: str | None = None
     location: AddressMatch | None = None
+    # The caller's own words for a place no street list holds: "behind the
+    # old mill". Set only when no location could be matched.
+    place_description: str | None = None
     description: str | None = None
     urgency: Urgency | None = None  # None: the catalog default applies
 
     def as_dict(self) -> dict[str, str | None]:
         return {
             Slot.CATEGORY: self.service_code,
-            Slot.LOCATION: self.location.spoken if self.location else None,
+            Slot.LOCATION: self.location.spoken
+            if self.location
+            else self.place_description,
             Slot.DESCRIPTION: self.description,
             Slot.URGENCY: self.urgency.value if self.urgency else None,
         }
@@ -73,6 +81,7 @@ class CallState:
     no_input_count: int = 0  # silences in a row
     not_understood_count: int = 0  # unusable answers in a row for this question
     keyed_digits: str = ""
+    keyed_house_number: str | None = None  # keyed at the address fallback
     street_choices: tuple[Street, ...] = ()  # same-name streets to ask between
     case_attempts: int = 0
     case_number: str | None = None  # once the work order exists

@@ -98,9 +98,23 @@ class AddressMatch:
     street: Street
     cross_street: Street | None  # set for an intersection: "Main and 5th"
     score: float  # 0..100
+    landmark: str | None = None  # the place named: "the Central Library"
+    relation: str | None = None  # where from the place: "across from", "near"
 
     @property
     def spoken(self) -> str:
+        """For the dispatcher: "across from the Central Library, 700 Main Street"."""
+        return f"{self.relation} {self.place}" if self.relation else self.place
+
+    @property
+    def place(self) -> str:
+        """The place itself, without the caller's "across from" or "near"."""
+        if self.landmark:
+            return f"{self.landmark}, {self.street_address}"
+        return self.street_address
+
+    @property
+    def street_address(self) -> str:
         """As read back: "412 Larkspur Avenue", "Quill Street and Heron Way"."""
         if self.house_number and self.cross_street:
             return (

@@ -1,4 +1,4 @@
-"""A city's vocabulary, loaded from its directory: services, streets, FAQ."""
+"""A city's vocabulary, read from its directory: services, streets, places, FAQ."""
 
 from __future__ import annotations
 
@@ -72,6 +72,17 @@ class Street:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Landmark:
+    """A place residents name instead of an address: "the public library"."""
+
+    name: str  # as read back: "the Central Library"
+    aliases: tuple[str, ...]  # other ways callers say it: "main library"
+    house_number: str | None
+    street: Street
+    cross_street: Street | None = None  # a corner: "the park at Main and Elm"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class City:
     name: str
     agency: str  # how the line introduces itself: "City services"
@@ -86,6 +97,8 @@ class City:
     examples: tuple[TrainingExample, ...] = ()
     # Questions the line answers instead of taking a report.
     faq: tuple[FaqEntry, ...] = ()
+    # Places callers name instead of an address.
+    landmarks: tuple[Landmark, ...] = ()
     directory: Path = field(default=Path("."))
 
     def service(self, code: str) -> Service:
@@ -238,6 +251,56 @@ def _load_faq(path: Path) -> tuple[FaqEntry, ...]:
     return tuple(entries)
 
 
+def _load_landmarks(path: Path, streets: tuple[Street, ...]) -> tuple[Landmark, ...]:
+    """The optional landmarks.json: {"name", "aliases", "house_number", "street",
+    "cross_street"} objects whose streets are in streets.csv."""
+    if not path.exists():
+        return ()
+    by_name = {street.full_name.lower(): street for street in streets}
+    landmarks: list[Landmark] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(_read_json(path)):
+        where = f"{path.name}[{index}]"
+        if not isinstance(raw, dict):
+            raise CityConfigError(f"{where}: expected a JSON object")
+        name = raw.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise CityConfigError(f"{where}: 'name' must be a non-empty string")
+        where = f"{where} ({name})"
+        aliases = raw.get("aliases", [])
+        if not isinstance(aliases, list) or not all(
+            isinstance(a, str) and a.strip() for a in aliases
+        ):
+            raise CityConfigError(f"{where}: 'aliases' must be a list of strings")
+        for said in (name, *aliases):
+            key = said.strip().lower()
+            if key in seen:
+                raise CityConfigError(f"{where}: {said!r} names two landmarks")
+            seen.add(key)
+        number = raw.get("house_number")
+        if number is not None and not (isinstance(number, str) and number.isdigit()):
+            raise CityConfigError(f"{where}: 'house_number' must be a string of digits")
+        street, cross = raw.get("street"), raw.get("cross_street")
+        found = by_name.get(str(street).strip().lower())
+        if not isinstance(street, str) or found is None:
+            raise CityConfigError(f"{where}: unknown street {street!r}")
+        cross_found = None
+        if cross is not None:
+            cross_found = by_name.get(str(cross).strip().lower())
+            if cross_found is None:
+                raise CityConfigError(f"{where}: unknown cross street {cross!r}")
+        landmarks.append(
+            Landmark(
+                name=name.strip(),
+                aliases=tuple(a.strip() for a in aliases),
+                house_number=number,
+                street=found,
+                cross_street=cross_found,
+            )
+        )
+    return tuple(landmarks)
+
+
 def _optional_int(value: str | None) -> int | None:
     return int(value) if value and value.strip() else None
 
@@ -294,6 +357,7 @@ def load_city(directory: Path) -> City:
         directory / "training.jsonl", {service.code for service in services}
     )
     faq = _load_faq(directory / "faq.json")
+    landmarks = _load_landmarks(directory / "landmarks.json", streets)
     try:
         return City(
             name=str(settings["name"]),
@@ -308,6 +372,7 @@ def load_city(directory: Path) -> City:
             ),
             examples=examples,
             faq=faq,
+            landmarks=landmarks,
             directory=directory,
         )
     except KeyError as exc:

@@ -61,7 +61,8 @@ class WorkOrder(Base):
     department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
     address: Mapped[str] = mapped_column(String(300))
     house_number: Mapped[str | None] = mapped_column(String(16))
-    street: Mapped[str] = mapped_column(String(200))
+    # None: the caller could only describe the place (see `address`).
+    street: Mapped[str | None] = mapped_column(String(200))
     cross_street: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     urgency: Mapped[str] = mapped_column(String(16))

@@ -15,7 +15,7 @@ class NewWorkOrder(BaseModel):
     service_code: str
     address: str
     house_number: str | None
-    street: str
+    street: str | None
     cross_street: str | None
     description: str
     urgency: str
@@ -42,7 +42,7 @@ class WorkOrderOut(BaseModel):
     department_name: str
     address: str
     house_number: str | None
-    street: str
+    street: str | None
     cross_street: str | None
     description: str
     urgency: str

@@ -121,6 +121,8 @@ def find_open_duplicate(
     Same place: the same street on the same block, or the same intersection
     named in either order.
     """
+    if new.street is None:
+        return None  # a described place matches no other report reliably
     since = utcnow() - within
     candidates = session.scalars(
         select(WorkOrder)

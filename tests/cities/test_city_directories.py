@@ -266,6 +266,36 @@ def test_street_without_suffix_is_rejected(broken_city: Path) -> None:
         load_city(broken_city)
 
 
+def test_landmark_on_unknown_street_is_rejected(broken_city: Path) -> None:
+    path = broken_city / "landmarks.json"
+    landmarks = json.loads(path.read_text(encoding="utf-8"))
+    landmarks[1]["cross_street"] = "Bramble Way"
+    path.write_text(json.dumps(landmarks), encoding="utf-8")
+    with pytest.raises(
+        CityConfigError,
+        match=r"landmarks\.json\[1\] \(the Ferry Dock\): unknown cross street",
+    ):
+        load_city(broken_city)
+
+
+def test_name_shared_by_two_landmarks_is_rejected(broken_city: Path) -> None:
+    path = broken_city / "landmarks.json"
+    landmarks = json.loads(path.read_text(encoding="utf-8"))
+    landmarks[1]["aliases"].append("The Mill")
+    path.write_text(json.dumps(landmarks), encoding="utf-8")
+    with pytest.raises(CityConfigError, match=r"'The Mill' names two landmarks"):
+        load_city(broken_city)
+
+
+def test_landmarks_resolve_to_listed_streets(riverton: City, example: City) -> None:
+    assert [lm.street.full_name for lm in riverton.landmarks] == [
+        "Millrace Lane",
+        "Ferryboat Landing",
+    ]
+    assert riverton.landmarks[1].cross_street is not None
+    assert len(example.landmarks) >= 8
+
+
 @pytest.mark.parametrize(
     "filename", ["city.toml", "departments.json", "services.json", "streets.csv"]
 )
@@ -279,7 +309,7 @@ def test_missing_file_is_named_in_the_error(broken_city: Path, filename: str) ->
 def test_committed_example_city_matches_its_build_script(tmp_path: Path) -> None:
     build(DEFAULT_SHARED, tmp_path)
     names = ("city.toml", "departments.json", "services.json", "streets.csv")
-    for name in (*names, "faq.json"):
+    for name in (*names, "faq.json", "landmarks.json"):
         committed = (EXAMPLE_CITY_DIR / name).read_text(encoding="utf-8")
         assert (tmp_path / name).read_text(encoding="utf-8") == committed, name
 

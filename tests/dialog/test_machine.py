@@ -8,70 +8,28 @@ import pytest
 
 from cities import EXAMPLE_CITY_DIR
 from dialog.actions import (
-    Action,
     CreateWorkOrder,
     Expect,
     Hangup,
-    Listen,
     LookUpCase,
-    Say,
     Transfer,
 )
 from dialog.events import (
-    CallStarted,
     CaseLookedUp,
     CaseStatus,
-    Event,
-    KeyPress,
     Silence,
-    Utterance,
     WorkOrderCreated,
 )
 from dialog.events import Hangup as CallerHungUp
 from dialog.machine import Dialog
-from dialog.state import CallState, Outcome, Phase
+from dialog.state import Outcome, Phase
 from nlu.city import Urgency, load_city
+from tests.dialog.conversation import Conversation
 
 
 @pytest.fixture(scope="module")
 def dialog() -> Dialog:
     return Dialog(load_city(EXAMPLE_CITY_DIR))
-
-
-class Conversation:
-    """Feeds events to the machine and keeps what it did."""
-
-    def __init__(self, dialog: Dialog) -> None:
-        self.dialog = dialog
-        self.state = CallState()
-        self.actions: list[Action] = []
-        self.send(CallStarted())
-
-    def send(self, event: Event) -> list[Action]:
-        self.state, self.actions = self.dialog.step(self.state, event)
-        return self.actions
-
-    def say(self, text: str) -> list[Action]:
-        return self.send(Utterance(text=text, confidence=0.9))
-
-    def keys(self, digits: str) -> list[Action]:
-        actions: list[Action] = []
-        for digit in digits:
-            actions = self.send(KeyPress(digit=digit))
-        return actions
-
-    def phase(self) -> Phase:
-        # A call, not an attribute, so type checkers do not narrow it between steps.
-        return self.state.phase
-
-    @property
-    def spoken(self) -> str:
-        return " ".join(a.text for a in self.actions if isinstance(a, Say))
-
-    @property
-    def expect(self) -> Expect | None:
-        listens = [a for a in self.actions if isinstance(a, Listen)]
-        return listens[-1].expect if listens else None
 
 
 def test_greeting_offers_report_and_keypad(dialog: Dialog) -> None:

@@ -237,3 +237,22 @@ def test_added_report_is_in_the_history_and_links_the_call(
     assert [h.status for h in joined.history] == ["received", "received"]
     assert joined.history[-1].note.startswith("Reported again by phone")
     assert call.case_number == first.case_number
+
+
+def test_described_place_is_stored_and_never_joined(
+    sessions: sessionmaker[Session],
+) -> None:
+    described = _report().model_copy(
+        update={
+            "address": "Described by the caller: behind the old red barn",
+            "house_number": None,
+            "street": None,
+        }
+    )
+    window = timedelta(days=14)
+    with sessions() as session:
+        first = store.create_work_order(session, new=described, router=ROUTER)
+        assert store.find_open_duplicate(session, new=described, within=window) is None
+        stored = store.get_work_order(session, case_number=first.case_number)
+    assert stored.street is None
+    assert stored.address == "Described by the caller: behind the old red barn"

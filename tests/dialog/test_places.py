@@ -1,0 +1,143 @@
+"""Where the problem is: landmarks, "across from", and the address fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from cities import EXAMPLE_CITY_DIR
+from dialog.actions import CreateWorkOrder, Expect, Transfer
+from dialog.events import Silence
+from dialog.machine import Dialog
+from dialog.state import Phase
+from nlu.city import load_city
+from tests.dialog.conversation import Conversation
+
+
+@pytest.fixture(scope="module")
+def dialog() -> Dialog:
+    return Dialog(load_city(EXAMPLE_CITY_DIR))
+
+
+def _created(call: Conversation) -> CreateWorkOrder:
+    [create] = [a for a in call.actions if isinstance(a, CreateWorkOrder)]
+    return create
+
+
+def test_landmark_is_confirmed_and_filed_with_its_address(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("There's graffiti all over the wall behind city hall.")
+    assert call.phase() is Phase.CONFIRM
+    assert call.spoken == (
+        "A graffiti report behind City Hall, 100 Washington Street, low urgency. "
+        "Is that right?"
+    )
+    call.say("Yes.")
+    draft = _created(call).draft
+    assert draft.address == "behind City Hall, 100 Washington Street"
+    assert (draft.house_number, draft.street) == ("100", "Washington Street")
+
+
+def test_across_from_is_read_back_instead_of_at(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("There's a pothole across the street from 200 Main Street.")
+    assert call.phase() is Phase.CONFIRM
+    assert "pothole across from 200 Main Street" in call.spoken
+    call.say("Yes.")
+    assert _created(call).draft.address == "across from 200 Main Street"
+
+
+def test_landmark_answers_where_question(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("I want to report a pothole.")
+    assert call.phase() is Phase.ASK_ADDRESS
+    call.say("It's right outside the train station.")
+    assert call.phase() is Phase.CONFIRM
+    assert "Union Station, Railroad Avenue and Lake Street" in call.spoken
+
+
+def _two_unusable_addresses(dialog: Dialog) -> Conversation:
+    call = Conversation(dialog)
+    call.say("I want to report a pothole.")
+    call.say("blorp fnord")
+    assert call.phase() is Phase.ASK_ADDRESS
+    call.say("zzzt krrk")
+    return call
+
+
+def test_second_unusable_address_offers_keypad_or_description(dialog: Dialog) -> None:
+    call = _two_unusable_addresses(dialog)
+    assert call.phase() is Phase.ADDRESS_FALLBACK
+    assert "type it on the keypad" in call.spoken
+    assert "describe the place" in call.spoken
+    assert call.expect is Expect.ADDRESS
+
+
+def test_keyed_house_number_then_street_fills_the_address(dialog: Dialog) -> None:
+    call = _two_unusable_addresses(dialog)
+    call.keys("1020#")
+    assert call.phase() is Phase.ASK_STREET_FOR_NUMBER
+    assert call.spoken == "Number 1 0 2 0. On which street?"
+    call.say("Elm Street.")
+    assert call.phase() is Phase.CONFIRM
+    assert "pothole at 1020 Elm Street" in call.spoken
+    call.say("Yes.")
+    draft = _created(call).draft
+    assert (draft.house_number, draft.street) == ("1020", "Elm Street")
+
+
+def test_keyed_number_completes_a_street_heard_earlier(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("There's a pothole on Elm Street.")
+    assert call.phase() is Phase.ASK_ADDRESS  # the house number
+    call.say("blorp")
+    # The street alone is accepted rather than asking a third time.
+    assert call.phase() is Phase.CONFIRM
+
+
+def test_keyed_number_without_pound_is_taken_after_silence(dialog: Dialog) -> None:
+    call = _two_unusable_addresses(dialog)
+    call.keys("45")
+    call.send(Silence())
+    assert call.phase() is Phase.ASK_STREET_FOR_NUMBER
+    assert "4 5" in call.spoken
+
+
+def test_described_place_is_filed_for_the_dispatcher(dialog: Dialog) -> None:
+    call = _two_unusable_addresses(dialog)
+    call.say("it's on the dirt road behind the old red barn past the bridge")
+    assert call.phase() is Phase.CONFIRM
+    assert "I'll pass on your words" in call.spoken
+    assert "old red barn" in call.spoken
+    call.say("Yes.")
+    draft = _created(call).draft
+    assert draft.street is None and draft.house_number is None
+    assert draft.address == (
+        "Described by the caller: "
+        "it's on the dirt road behind the old red barn past the bridge"
+    )
+
+
+def test_third_unusable_answer_goes_to_a_person(dialog: Dialog) -> None:
+    call = _two_unusable_addresses(dialog)
+    call.say("hmm okay")
+    assert any(isinstance(a, Transfer) for a in call.actions)
+    assert call.phase() is Phase.ENDED
+
+
+def test_address_said_at_the_fallback_is_still_understood(dialog: Dialog) -> None:
+    call = _two_unusable_addresses(dialog)
+    call.say("88 Washington Street")
+    assert call.phase() is Phase.CONFIRM
+    assert "88 Washington Street" in call.spoken
+
+
+def test_correcting_the_address_replaces_a_description(dialog: Dialog) -> None:
+    call = _two_unusable_addresses(dialog)
+    call.say("behind the old red barn past the bridge")
+    call.say("No.")
+    call.say("The address.")
+    assert call.phase() is Phase.ASK_ADDRESS
+    call.say("412 Maple Avenue")
+    call.say("Yes.")
+    draft = _created(call).draft
+    assert draft.address == "412 Maple Avenue"
