@@ -126,6 +126,7 @@ class Spoken:
     synonyms: tuple[str, ...]  # how residents say it; unique across services
     urgency: Urgency = Urgency.NORMAL
     department: str | None = None  # only where the catalog names none
+    question: str | None = None  # asked before the read-back, answer kept
 
 
 # The everyday problems a 311 line must take, whatever their rank.
@@ -259,6 +260,7 @@ SPOKEN: dict[str, Spoken] = {
     ),
     "PRKGENFORC": Spoken(
         spoken_name="illegally parked car",
+        question="Is the car blocking a driveway, a hydrant, or the street?",
         synonyms=(
             "illegal parking",
             "blocking my driveway",
@@ -297,6 +299,7 @@ SPOKEN: dict[str, Spoken] = {
     ),
     "SDWRPR": Spoken(
         spoken_name="broken sidewalk",
+        question="Is the sidewalk raised, cracked, or missing?",
         synonyms=(
             "sidewalk repair",
             "cracked sidewalk",
@@ -374,6 +377,7 @@ SPOKEN: dict[str, Spoken] = {
     ),
     "ABNDVHCL": Spoken(
         spoken_name="abandoned vehicle",
+        question="How long has it been there, and does it have plates?",
         synonyms=(
             "car with no plates",
             "abandoned car",
@@ -386,6 +390,7 @@ SPOKEN: dict[str, Spoken] = {
     ),
     "PUDEADANML": Spoken(
         spoken_name="dead animal",
+        question="What kind of animal is it, and about how big?",
         synonyms=(
             "dead raccoon",
             "dead deer",
@@ -444,6 +449,7 @@ SPOKEN: dict[str, Spoken] = {
     ),
     "TFCSGNINSP": Spoken(
         spoken_name="broken traffic signal",
+        question="Are the lights dark, blinking, or stuck on one color?",
         urgency=HIGH,
         synonyms=(
             "traffic light out",
@@ -505,6 +511,7 @@ SPOKEN: dict[str, Spoken] = {
     ),
     "TREEEMGNCY": Spoken(
         spoken_name="fallen tree",
+        question="Is the tree blocking the road, or lying on any wires?",
         urgency=HIGH,
         synonyms=(
             "tree fell",
@@ -532,6 +539,7 @@ SPOKEN: dict[str, Spoken] = {
     ),
     "NEEDRMVL": Spoken(
         spoken_name="needle pickup",
+        question="How many needles are there, and is it where children play?",
         urgency=HIGH,
         synonyms=(
             "needle on the ground",
@@ -937,6 +945,8 @@ def build_services(
             "spoken_name": spoken.spoken_name,
             "synonyms": list(spoken.synonyms),
         }
+        if spoken.question:
+            entry["question"] = spoken.question
         services.append(entry)
     _check_synonyms(SPOKEN)
     return services

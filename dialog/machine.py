@@ -48,6 +48,7 @@ _EXPECT = {
     Phase.ASK_CATEGORY: Expect.CATEGORY,
     Phase.ASK_ADDRESS: Expect.ADDRESS,
     Phase.ASK_URGENCY: Expect.URGENCY,
+    Phase.ASK_DETAIL: Expect.DESCRIPTION,
     Phase.CHOOSE_STREET: Expect.ADDRESS,
     Phase.ADDRESS_FALLBACK: Expect.ADDRESS,
     Phase.ASK_STREET_FOR_NUMBER: Expect.ADDRESS,
@@ -157,6 +158,8 @@ class Dialog:
                 return self._on_address(state, text)
             case Phase.ASK_URGENCY:
                 return self._on_urgency(state, text)
+            case Phase.ASK_DETAIL:
+                return self._on_detail(state, text)
             case Phase.CHOOSE_STREET:
                 return self._on_street_choice(state, text)
             case Phase.ADDRESS_FALLBACK:
@@ -303,9 +306,7 @@ class Dialog:
             if len(words(text)) < _MIN_DESCRIPTION_WORDS and (
                 state.not_understood_count == 0
             ):
-                return self._not_understood(
-                    state, self.prompts.ask_street_for(number)
-                )
+                return self._not_understood(state, self.prompts.ask_street_for(number))
             # Keep the number the caller keyed with whatever they said.
             return self._described(state, f"number {number}, {text}")
         location = replace(found, house_number=number, cross_street=None)
@@ -315,6 +316,14 @@ class Dialog:
     def _described(self, state: CallState, text: str) -> Step:
         report = replace(state.report, location=None, place_description=text)
         return self._next_question(replace(state, report=report, street_choices=()))
+
+    def _on_detail(self, state: CallState, text: str) -> Step:
+        """Any answer is kept for the dispatcher; a hazard in it raises urgency."""
+        report = replace(state.report, detail=text)
+        urgency = detect_urgency(text)
+        if urgency is not None and report.urgency is None:
+            report = replace(report, urgency=urgency)
+        return self._next_question(replace(state, report=report))
 
     def _on_urgency(self, state: CallState, text: str) -> Step:
         urgency = detect_urgency(text)
@@ -355,7 +364,9 @@ class Dialog:
         state = replace(state, not_understood_count=0)
         match part:
             case Part.CATEGORY | Part.DESCRIPTION:
-                report = replace(state.report, service_code=None, description=None)
+                report = replace(
+                    state.report, service_code=None, description=None, detail=None
+                )
                 return self._ask(
                     replace(state, report=report),
                     Phase.ASK_CATEGORY,
@@ -449,6 +460,10 @@ class Dialog:
             return self._on_keyed_house_number(state)
         if state.phase in (Phase.OFFER_REPEAT, Phase.ANYTHING_ELSE):
             return self._end(state, self.prompts.fixed("goodbye"), None)
+        if state.phase is Phase.ASK_DETAIL:
+            # The question is a courtesy to the dispatcher: silence skips it.
+            report = replace(state.report, detail="")
+            return self._next_question(replace(state, report=report))
         count = state.no_input_count + 1
         if count >= _MAX_NO_INPUT:
             return self._end(
@@ -525,6 +540,8 @@ class Dialog:
         service = self._city.service(report.service_code)
         location = report.location
         description = report.description or service.spoken_name
+        if service.question and report.detail:
+            description = f"{description}\n{service.question} {report.detail}"
         urgency = report.urgency or service.default_urgency
         if location is None:
             draft = WorkOrderDraft(
@@ -566,8 +583,10 @@ class Dialog:
         updated = report
         found = self._categories.match(text) if category else None
         if found is not None and (overwrite or updated.service_code is None):
+            code = found.service.code
+            detail = updated.detail if code == updated.service_code else None
             updated = replace(
-                updated, service_code=found.service.code, description=text
+                updated, service_code=code, description=text, detail=detail
             )
         location = self._places.find(text)
         if location is not None and (overwrite or updated.location is None):
@@ -596,6 +615,10 @@ class Dialog:
                 state, Phase.CHOOSE_STREET, [self.prompts.did_you_mean(names)]
             )
         service = self._city.service(report.service_code)
+        has_place = report.location is not None or report.place_description
+        if has_place and service.question and report.detail is None:
+            question = self.prompts.fixed(f"question.{service.code}")
+            return self._ask(state, Phase.ASK_DETAIL, [question])
         urgency = report.urgency or service.default_urgency
         if report.location is None and report.place_description is not None:
             confirm = self.prompts.confirm_described(

@@ -16,6 +16,7 @@ class CityWords:
     agency: str  # "City services"
     example_address: str  # "200 Main Street"
     example_problem: str  # what residents call a common problem: "pothole"
+    questions: dict[str, str]  # service code -> the question asked for it
 
     @classmethod
     def from_city(cls, city: City) -> CityWords:
@@ -25,6 +26,7 @@ class CityWords:
             agency=city.agency,
             example_address=city.example_address,
             example_problem=names[0],
+            questions={s.code: s.question for s in city.services if s.question},
         )
 
 
@@ -109,6 +111,9 @@ class Prompts:
                 "Let me connect you with someone who can help."
             ),
         }
+
+        # Each service's question is fixed text too, so its audio is cached.
+        self._fixed |= {f"question.{code}": q for code, q in words.questions.items()}
 
     def fixed(self, key: str) -> Say:
         return Say(text=self._fixed[key], key=key)

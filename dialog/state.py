@@ -15,6 +15,7 @@ class Phase(StrEnum):
     ASK_CATEGORY = "ask_category"
     ASK_ADDRESS = "ask_address"
     ASK_URGENCY = "ask_urgency"
+    ASK_DETAIL = "ask_detail"  # the service's own question: "Is it blocking ...?"
     CHOOSE_STREET = "choose_street"  # "Did you mean Park Avenue or Park Drive?"
     # Two addresses not understood: key the house number, or describe the place.
     ADDRESS_FALLBACK = "address_fallback"
@@ -60,6 +61,7 @@ class Report:
     # old mill". Set only when no location could be matched.
     place_description: str | None = None
     description: str | None = None
+    detail: str | None = None  # the answer to the service's question; "" if none
     urgency: Urgency | None = None  # None: the catalog default applies
 
     def as_dict(self) -> dict[str, str | None]:

@@ -39,6 +39,9 @@ class Service:
     default_urgency: Urgency
     keywords: tuple[str, ...]  # Open311 keywords
     synonyms: tuple[str, ...]  # how residents say it, added by the city
+    # What a dispatcher needs to know that the caller may not say, asked once
+    # before the read-back: "Is the car blocking a driveway, or a hydrant?"
+    question: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -151,6 +154,11 @@ def _load_services(path: Path, department_codes: set[str]) -> tuple[Service, ...
         synonyms = raw.get("synonyms", [])
         if not isinstance(synonyms, list):
             raise CityConfigError(f"{where}: synonyms must be a list")
+        question = raw.get("question")
+        if question is not None and not (
+            isinstance(question, str) and question.strip().endswith("?")
+        ):
+            raise CityConfigError(f"{where}: 'question' must be a question ending in ?")
         try:
             urgency = Urgency(str(raw.get("urgency", "normal")))
         except ValueError as exc:
@@ -166,6 +174,7 @@ def _load_services(path: Path, department_codes: set[str]) -> tuple[Service, ...
                 default_urgency=urgency,
                 keywords=_split(str(raw.get("keywords") or ""), ","),
                 synonyms=tuple(str(s) for s in synonyms),
+                question=question.strip() if question else None,
             )
         )
     if not services:

@@ -414,3 +414,12 @@ def test_malformed_faq_file_is_rejected(
     (broken_city / "faq.json").write_text(text, encoding="utf-8")
     with pytest.raises(CityConfigError, match=message):
         load_city(broken_city)
+
+
+def test_service_question_must_be_a_question(broken_city: Path) -> None:
+    path = broken_city / "services.json"
+    services = json.loads(path.read_text(encoding="utf-8"))
+    services[0]["question"] = "Tell me more"
+    path.write_text(json.dumps(services), encoding="utf-8")
+    with pytest.raises(CityConfigError, match=r"'question' must be a question"):
+        load_city(broken_city)

@@ -141,3 +141,38 @@ def test_correcting_the_address_replaces_a_description(dialog: Dialog) -> None:
     call.say("Yes.")
     draft = _created(call).draft
     assert draft.address == "412 Maple Avenue"
+
+
+def test_service_question_is_asked_once_and_its_answer_filed(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("There's a car parked in front of the hydrant at 300 Oak Street.")
+    assert call.phase() is Phase.ASK_DETAIL
+    assert call.spoken == "Is the car blocking a driveway, a hydrant, or the street?"
+    assert call.expect is Expect.DESCRIPTION
+    call.say("The hydrant, and half the driveway too.")
+    assert call.phase() is Phase.CONFIRM
+    call.say("Yes.")
+    draft = _created(call).draft
+    assert draft.description.endswith(
+        "Is the car blocking a driveway, a hydrant, or the street? "
+        "The hydrant, and half the driveway too."
+    )
+
+
+def test_hazard_in_the_answer_raises_urgency(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("A tree came down at 45 Elm Street.")
+    assert call.phase() is Phase.ASK_DETAIL
+    call.say("It's lying on the power lines and they're sparking.")
+    assert call.phase() is Phase.CONFIRM
+    assert "high urgency" in call.spoken
+
+
+def test_silence_skips_the_service_question(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("There's a dead raccoon at 45 Elm Street.")
+    assert call.phase() is Phase.ASK_DETAIL
+    call.send(Silence())
+    assert call.phase() is Phase.CONFIRM
+    call.say("Yes.")
+    assert "?" not in _created(call).draft.description

@@ -43,3 +43,17 @@ def test_riverton_reprompt_uses_its_own_example_address() -> None:
     _, actions = dialog.step(state, Utterance(text="blorp fnord", confidence=0.3))
     said = " ".join(a.text for a in actions if isinstance(a, Say))
     assert "for example, 18 Kestrel Way" in said
+
+
+def test_riverton_asks_its_own_service_question_at_its_landmark() -> None:
+    dialog = Dialog(load_city(RIVERTON))
+    state, _ = dialog.step(CallState(), CallStarted())
+    state, actions = dialog.step(
+        state,
+        Utterance(text="The trail washed out behind the old mill.", confidence=0.9),
+    )
+    said = " ".join(a.text for a in actions if isinstance(a, Say))
+    assert said == "Can people still walk past it?"
+    state, actions = dialog.step(state, Utterance(text="Barely.", confidence=0.9))
+    said = " ".join(a.text for a in actions if isinstance(a, Say))
+    assert "behind the Old Mill, 12 Millrace Lane" in said
