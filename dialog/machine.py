@@ -317,6 +317,10 @@ class Dialog:
         report = replace(state.report, location=None, place_description=text)
         return self._next_question(replace(state, report=report, street_choices=()))
 
+    def _ask_service_question(self, state: CallState, service_code: str) -> Step:
+        question = self.prompts.fixed(f"question.{service_code}")
+        return self._ask(state, Phase.ASK_DETAIL, [question])
+
     def _on_detail(self, state: CallState, text: str) -> Step:
         """Any answer is kept for the dispatcher; a hazard in it raises urgency."""
         report = replace(state.report, detail=text)
@@ -615,12 +619,10 @@ class Dialog:
                 state, Phase.CHOOSE_STREET, [self.prompts.did_you_mean(names)]
             )
         service = self._city.service(report.service_code)
-        has_place = report.location is not None or report.place_description
-        if has_place and service.question and report.detail is None:
-            question = self.prompts.fixed(f"question.{service.code}")
-            return self._ask(state, Phase.ASK_DETAIL, [question])
         urgency = report.urgency or service.default_urgency
         if report.location is None and report.place_description is not None:
+            if service.question and report.detail is None:
+                return self._ask_service_question(state, service.code)
             confirm = self.prompts.confirm_described(
                 spoken_name=spoken_name,
                 description=report.place_description,
@@ -636,6 +638,8 @@ class Dialog:
             return self._ask(
                 state, Phase.ASK_ADDRESS, [self.prompts.ask_house_number(street)]
             )
+        if service.question and report.detail is None:
+            return self._ask_service_question(state, service.code)
         confirm = self.prompts.confirm(
             spoken_name=spoken_name,
             place=report.location.place,

@@ -106,6 +106,10 @@ class Prompts:
                 "This sounds like an emergency. Please hang up and dial 9 1 1 now."
             ),
             "transfer": "Please hold while I connect you to someone who can help.",
+            "technical_problem": (
+                "I'm sorry, something went wrong on my side. "
+                "Let me connect you with someone who can help."
+            ),
             "cannot_understand": (
                 "I'm sorry, I'm having trouble understanding. "
                 "Let me connect you with someone who can help."

@@ -85,6 +85,10 @@ NEGATORS = word_set(
 )
 
 
+# "No one", "no body": "no" names nobody and negates what follows.
+_NO_WHO = word_set("one body")
+
+
 def normalize(text: str) -> str:
     """Lowercase, drop accents and apostrophes, turn other punctuation to spaces."""
     folded = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
@@ -109,13 +113,20 @@ def is_negated(
     """Whether a negator stands within `window` words before `tokens[start]`.
 
     A clause break ends the search: "no fire, but smoke" negates only the fire.
+    A reply's first "no" is an answer, not a negation, unless it is next to
+    the word ("no rush") or names nobody ("no one is hurt"): "No, it's urgent".
     """
-    for token in reversed(tokens[max(0, start - window) : start]):
+    for index in range(start - 1, max(0, start - window) - 1, -1):
+        token = tokens[index]
         if token in _CLAUSE_BREAKS:
             return False
-        if token in negators:
+        if token in negators and not _is_answer_no(tokens, index, start):
             return True
     return False
+
+
+def _is_answer_no(tokens: Sequence[str], index: int, start: int) -> bool:
+    return index == 0 and tokens[0] == "no" and start > 1 and tokens[1] not in _NO_WHO
 
 
 @dataclass(frozen=True, slots=True)

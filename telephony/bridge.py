@@ -276,10 +276,19 @@ class CallSession:
                 else:
                     await self._step(item)
         except Exception:
-            # One broken call must not disturb another: end this one politely.
+            # One broken call must not disturb another: this caller hears an
+            # apology and goes to a person; nothing else is touched.
             logger.exception("call %s: dialog failed", self._call_sid)
-            self._state = CallState(phase=Phase.ENDED, outcome=Outcome.ENDED)
-            await self.finish(caller_hung_up=False)
+            self._state = CallState(phase=Phase.ENDED, outcome=Outcome.TRANSFERRED)
+            try:
+                await self._perform(
+                    self._runtime.dialog.prompts.fixed("technical_problem")
+                )
+                await self._perform(Transfer())
+                await self._save_turns()
+            except Exception:
+                logger.exception("call %s: could not hand over", self._call_sid)
+                await self.finish(caller_hung_up=False)
 
     async def _recognize(self, heard: _HeardUtterance) -> Utterance:
         utterance = heard.utterance

@@ -180,6 +180,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-bias", action="store_true", help="give whisper no prompt"
     )
 
+    tasks = commands.add_parser(
+        "task-success",
+        help="place the city's scripted calls over the protocol and score them",
+    )
+    tasks.add_argument(
+        "--calls", type=Path, help="a calls file; default: the city's eval/calls.jsonl"
+    )
+    tasks.add_argument("ids", nargs="*", help="only these calls (and none else)")
+
     check = commands.add_parser("check-city", help="validate a city directory")
     check.add_argument("directory", type=Path)
 
@@ -228,6 +237,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 cpu_threads=settings.stt_threads,
                 beam_size=settings.stt_beam_size,
             )
+        case "task-success":
+            from telephony.task_success import run_task_success
+
+            calls = args.calls or settings.city_dir / "eval" / "calls.jsonl"
+            return run_task_success(settings, calls, args.ids)
         case "check-city":
             try:
                 city = load_city(args.directory)
@@ -236,7 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 1
             print(
                 f"{city.name}: {len(city.services)} services, "
-                f"{len(city.departments)} departments, {len(city.streets)} streets"
+                f"{len(city.departments)} departments, {len(city.streets)} streets, "
+                f"{len(city.landmarks)} landmarks, {len(city.faq)} FAQ entries"
             )
             return 0
     return 2

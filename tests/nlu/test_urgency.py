@@ -28,6 +28,10 @@ from nlu.urgency import detect_urgency
         ("High priority, please.", Urgency.HIGH),
         ("As soon as possible.", Urgency.HIGH),
         ("Not urgent, but the wires are sparking.", Urgency.HIGH),
+        # a reply's first "no" answers the read-back; it negates nothing
+        ("No, it's urgent.", Urgency.HIGH),
+        ("No, it's urgent, the whole corner is pitch dark.", Urgency.HIGH),
+        ("No rush.", Urgency.LOW),
         # it can wait
         ("Not urgent.", Urgency.LOW),
         ("It's not urgent.", Urgency.LOW),

@@ -1,0 +1,358 @@
+"""`cityline task-success`: whole scripted calls over the real protocol, scored.
+
+Each call in a city's `eval/calls.jsonl` is spoken by an espeak-ng caller
+through the phone channel into a live server (Twilio's webhook, signed media
+stream, keypad tones), and ends with a stored call and maybe a work order. A
+call succeeds when what was stored is what the caller wanted: the right outcome
+and, for a report, the right service, place and urgency; a duplicate must join
+the earlier call's case. Calls run in file order on one fresh database, so a
+later call can key in an earlier call's case number: `dtmf:{case:ID}#`.
+
+The caller is rigid: it says its next line whatever the agent asked, as a
+hurried resident would. A misheard turn therefore usually fails the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from audio_fixtures import generate as fixtures
+from dialog.actions import CreateWorkOrder, LookUpCase, WorkOrderDraft
+from dialog.events import (
+    CallStarted,
+    CaseLookedUp,
+    CaseStatus,
+    Event,
+    KeyPress,
+    Silence,
+    Utterance,
+    WorkOrderCreated,
+)
+from dialog.machine import Dialog
+from dialog.state import CallState
+from telephony.call_scripts import parse_script_line
+from telephony.local_call import Speak, Step, place_call
+from telephony.runtime import Runtime, build_runtime
+from telephony.server import running_server
+from telephony.settings import Settings
+from workorders import case_numbers, store
+from workorders.schemas import CallOut, WorkOrderOut
+
+# Callers take turns among the eval set's voices, at an unhurried rate.
+VOICES = ("en-us+m3", "en-us+f3", "en-us", "en-us+m1")
+_CASE_PLACEHOLDER = re.compile(r"\{case:([a-z0-9_]+)\}")
+
+
+class CallSetError(Exception):
+    """The calls file has a malformed entry."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Expected:
+    """What the stored call must show for the call to count as a success."""
+
+    outcome: str  # a CallOutcome value
+    service_code: str | None = None
+    address: str | None = None  # the work order's address, exactly
+    urgency: str | None = None
+    same_case_as: str | None = None  # a duplicate: the earlier call's id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScriptedCall:
+    id: str
+    kind: str  # what it exercises: "landmark", "correction", ...
+    lines: tuple[str, ...]  # script lines, as `cityline call` reads them
+    expected: Expected
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallResult:
+    call: ScriptedCall
+    problems: tuple[str, ...]  # empty: success
+    stored: CallOut
+    order: WorkOrderOut | None
+    seconds: float
+
+    @property
+    def succeeded(self) -> bool:
+        return not self.problems
+
+
+def load_calls(path: Path) -> list[ScriptedCall]:
+    """Read a calls file: one {"id", "kind", "lines", "expect"} object per line."""
+    calls: list[ScriptedCall] = []
+    seen: set[str] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path.name}:{number}"
+        try:
+            raw = json.loads(line)
+            expect = raw["expect"]
+            call = ScriptedCall(
+                id=str(raw["id"]),
+                kind=str(raw["kind"]),
+                lines=tuple(str(text) for text in raw["lines"]),
+                expected=Expected(
+                    outcome=str(expect["outcome"]),
+                    service_code=expect.get("service_code"),
+                    address=expect.get("address"),
+                    urgency=expect.get("urgency"),
+                    same_case_as=expect.get("same_case_as"),
+                ),
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise CallSetError(f"{where}: {exc}") from exc
+        if call.id in seen:
+            raise CallSetError(f"{where}: duplicate id {call.id!r}")
+        for earlier in _referenced_ids(call):
+            if earlier not in seen:
+                raise CallSetError(f"{where}: {earlier!r} must come earlier")
+        seen.add(call.id)
+        calls.append(call)
+    return calls
+
+
+def _referenced_ids(call: ScriptedCall) -> set[str]:
+    ids = {m for text in call.lines for m in _CASE_PLACEHOLDER.findall(text)}
+    if call.expected.same_case_as:
+        ids.add(call.expected.same_case_as)
+    return ids
+
+
+def judge(
+    call: ScriptedCall,
+    stored: CallOut,
+    order: WorkOrderOut | None,
+    cases: dict[str, str],
+) -> list[str]:
+    """What differs from the expectation; an empty list is a success."""
+    expected = call.expected
+    problems: list[str] = []
+    if stored.outcome != expected.outcome:
+        problems.append(f"outcome {stored.outcome}, expected {expected.outcome}")
+    wants_order = expected.service_code is not None
+    if wants_order and order is None:
+        problems.append("no work order")
+    if order is not None and wants_order:
+        for field, want, got in (
+            ("service", expected.service_code, order.service_code),
+            ("address", expected.address, order.address),
+            ("urgency", expected.urgency, order.urgency),
+        ):
+            if want is not None and want != got:
+                problems.append(f"{field} {got!r}, expected {want!r}")
+    if expected.same_case_as is not None:
+        earlier = cases.get(expected.same_case_as)
+        if earlier is None or stored.case_number != earlier:
+            problems.append(
+                f"case {stored.case_number}, expected to join {expected.same_case_as}"
+                f" ({earlier})"
+            )
+    return problems
+
+
+def dry_run(dialog: Dialog, call: ScriptedCall) -> list[str]:
+    """The call played as text straight into the dialog; what differs.
+
+    No audio and no database: keyed and spoken lines go in as events, a work
+    order "is created" as case 1000015 and any well-formed case is "found".
+    Separates what the dialog gets wrong from what recognition gets wrong.
+    """
+    state, _ = dialog.step(CallState(), CallStarted())
+    drafts: list[WorkOrderDraft] = []
+    pending: list[Event] = []
+
+    def run(event: Event) -> None:
+        nonlocal state
+        pending.append(event)
+        while pending:
+            state, actions = dialog.step(state, pending.pop(0))
+            for action in actions:
+                if isinstance(action, CreateWorkOrder):
+                    drafts.append(action.draft)
+                    pending.append(
+                        WorkOrderCreated(case_number=_DRY_CASE, department_name="")
+                    )
+                elif isinstance(action, LookUpCase):
+                    pending.append(_dry_lookup(action.case_number))
+
+    for text in call.lines:
+        text = _CASE_PLACEHOLDER.sub(_DRY_CASE, text)
+        if text.startswith("dtmf:"):
+            for digit in text.removeprefix("dtmf:"):
+                run(KeyPress(digit=digit))
+        elif text.startswith("wait:"):
+            run(Silence())
+        else:
+            run(Utterance(text=text, confidence=0.9))
+    expected = call.expected
+    problems: list[str] = []
+    if state.outcome is None or state.outcome.value != expected.outcome:
+        problems.append(f"outcome {state.outcome}, expected {expected.outcome}")
+    if expected.service_code is not None:
+        if not drafts:
+            return [*problems, "no work order"]
+        draft = drafts[-1]
+        for field, want, got in (
+            ("service", expected.service_code, draft.service_code),
+            ("address", expected.address, draft.address),
+            ("urgency", expected.urgency, draft.urgency.value),
+        ):
+            if want is not None and want != got:
+                problems.append(f"{field} {got!r}, expected {want!r}")
+    return problems
+
+
+_DRY_CASE = "1000015"
+
+
+def _dry_lookup(case_number: str) -> CaseLookedUp:
+    if not case_numbers.is_valid(case_number):
+        return CaseLookedUp(case_number=case_number, is_well_formed=False, status=None)
+    status = CaseStatus(
+        case_number=case_number,
+        status="received",
+        department_name="",
+        service_name="",
+        updated_at=datetime.now(UTC),
+    )
+    return CaseLookedUp(case_number=case_number, is_well_formed=True, status=status)
+
+
+def steps_for_call(call: ScriptedCall, voice: str, cases: dict[str, str]) -> list[Step]:
+    """The call's lines as protocol steps, spoken in one voice."""
+    steps: list[Step] = []
+    for text in call.lines:
+        text = _CASE_PLACEHOLDER.sub(lambda m: cases.get(m.group(1), "0"), text)
+        if ":" in text.split(" ", 1)[0] or text == "hangup":
+            step = parse_script_line(text)
+        else:
+            samples, rate_hz = fixtures.speak(text, voice=voice, rate_wpm=150, pitch=50)
+            step = Speak(audio=fixtures.phone_channel(samples, rate_hz), label=text)
+        if step is not None:
+            steps.append(step)
+    return steps
+
+
+async def place_calls(
+    settings: Settings,
+    runtime: Runtime,
+    calls: Sequence[ScriptedCall],
+    *,
+    pace: float = 0.1,
+    verbose: bool = True,
+) -> list[CallResult]:
+    """Place the calls one after another against a live server; judge each."""
+    cases: dict[str, str] = {}
+    results: list[CallResult] = []
+    async with running_server(settings, runtime) as base_url:
+        for index, call in enumerate(calls):
+            steps = await asyncio.to_thread(
+                steps_for_call, call, VOICES[index % len(VOICES)], cases
+            )
+            began = time.perf_counter()
+            report = await place_call(
+                base_url=base_url,
+                auth_token=settings.twilio_auth_token,
+                script=steps,
+                pace=pace,
+                caller_number=f"+1555555{index:04d}",
+            )
+            seconds = time.perf_counter() - began
+            with runtime.sessions() as session:
+                stored = store.get_call(session, call_sid=report.call_sid)
+                order = (
+                    store.get_work_order(session, case_number=stored.case_number)
+                    if stored.case_number
+                    else None
+                )
+            if stored.case_number:
+                cases[call.id] = stored.case_number
+            result = CallResult(
+                call=call,
+                problems=tuple(judge(call, stored, order, cases)),
+                stored=stored,
+                order=order,
+                seconds=seconds,
+            )
+            results.append(result)
+            if verbose:
+                _print_result(result)
+    return results
+
+
+def _print_result(result: CallResult) -> None:
+    mark = "ok  " if result.succeeded else "FAIL"
+    print(
+        f"{mark} {result.call.id:<32} {result.call.kind:<24} "
+        f"{result.stored.outcome:<19} {result.seconds:5.1f} s",
+        flush=True,
+    )
+    if result.succeeded:
+        return
+    for problem in result.problems:
+        print(f"       {problem}")
+    for turn in result.stored.turns:
+        print(f"       {turn.speaker:>6}: {turn.text}")
+
+
+def summarize(results: Sequence[CallResult]) -> str:
+    """Success overall and by kind, as printed and quoted in the README."""
+    passed = sum(r.succeeded for r in results)
+    lines = [
+        f"task success: {passed}/{len(results)} calls "
+        f"({100.0 * passed / max(1, len(results)):.1f}%)"
+    ]
+    by_kind: Counter[str] = Counter()
+    ok_by_kind: Counter[str] = Counter()
+    for result in results:
+        by_kind[result.call.kind] += 1
+        ok_by_kind[result.call.kind] += result.succeeded
+    lines += [
+        f"  {kind:<28} {ok_by_kind[kind]}/{count}"
+        for kind, count in sorted(by_kind.items())
+    ]
+    return "\n".join(lines)
+
+
+def run_task_success(settings: Settings, calls_path: Path, only: Sequence[str]) -> int:
+    """Place every call (or those named) on a fresh database; print the figures."""
+    calls = load_calls(calls_path)
+    if only:
+        calls = [call for call in calls if call.id in set(only)]
+    with tempfile.TemporaryDirectory(prefix="cityline-tasks-") as scratch:
+        data_dir = Path(scratch)
+        settings = settings.model_copy(
+            update={
+                # The model cache under data_dir stays where it is.
+                "database_url": f"sqlite:///{data_dir / 'tasks.db'}",
+                "recordings_dir": data_dir / "recordings",
+                "twilio_auth_token": secrets.token_hex(16),
+            }
+        )
+        began = time.perf_counter()
+        runtime = build_runtime(settings)
+        on_text = sum(not dry_run(runtime.dialog, call) for call in calls)
+        print(
+            f"{len(calls)} calls from {calls_path}; model {settings.stt_model}, "
+            f"voice {settings.tts_engine}; start-up {time.perf_counter() - began:.1f} s"
+        )
+        print(f"on their own words (text into the dialog): {on_text}/{len(calls)}")
+        try:
+            results = asyncio.run(place_calls(settings, runtime, calls))
+        finally:
+            runtime.close()
+    print(summarize(results))
+    return 0
