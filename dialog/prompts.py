@@ -14,6 +14,7 @@ class CityWords:
     """The city's own words that prompts use; taken from its directory."""
 
     agency: str  # "City services"
+    greeting: str  # "Thank you for calling Example City 311."
     example_address: str  # "200 Main Street"
     example_problem: str  # what residents call a common problem: "pothole"
     questions: dict[str, str]  # service code -> the question asked for it
@@ -24,6 +25,7 @@ class CityWords:
         names = list(city.recognizer_hints) or [s.spoken_name for s in city.services]
         return cls(
             agency=city.agency,
+            greeting=city.greeting,
             example_address=city.example_address,
             example_problem=names[0],
             questions={s.code: s.question for s in city.services if s.question},
@@ -40,7 +42,7 @@ class Prompts:
         # recognizer both do better with them (measured in the prompt WER test).
         self._fixed = {
             "greeting": (
-                f"{words.agency}. Tell me what problem you'd like to report. "
+                f"{words.greeting} Tell me what problem you'd like to report. "
                 "Or, to check on a case you already have, press 1."
             ),
             "ask_category": "What is the problem you would like to report?",

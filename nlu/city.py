@@ -91,6 +91,7 @@ class City:
     agency: str  # how the line introduces itself: "City services"
     operator_number: str  # E.164, dialled when a caller asks for a person
     example_address: str  # used in reprompts: "for example 200 Main Street"
+    greeting: str  # the first words callers hear; default: the agency
     services: tuple[Service, ...]
     departments: tuple[Department, ...]
     streets: tuple[Street, ...]
@@ -367,12 +368,14 @@ def load_city(directory: Path) -> City:
     )
     faq = _load_faq(directory / "faq.json")
     landmarks = _load_landmarks(directory / "landmarks.json", streets)
+    agency = str(settings.get("agency", "City services"))
     try:
         return City(
             name=str(settings["name"]),
-            agency=str(settings.get("agency", "City services")),
+            agency=agency,
             operator_number=str(settings["operator_number"]),
             example_address=str(settings["example_address"]),
+            greeting=str(settings.get("greeting") or f"{agency}."),
             services=services,
             departments=departments,
             streets=streets,

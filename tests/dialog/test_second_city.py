@@ -17,7 +17,7 @@ def test_riverton_caller_reports_in_riverton_words() -> None:
     dialog = Dialog(load_city(RIVERTON))
     state, actions = dialog.step(CallState(), CallStarted())
     greeting = " ".join(a.text for a in actions if isinstance(a, Say))
-    assert greeting.startswith("Riverton town services.")
+    assert greeting.startswith("Thank you for calling Riverton town services. Tell")
 
     state, actions = dialog.step(
         state,
