@@ -32,6 +32,8 @@ from nlu.urgency import detect_urgency
         ("No, it's urgent.", Urgency.HIGH),
         ("No, it's urgent, the whole corner is pitch dark.", Urgency.HIGH),
         ("No rush.", Urgency.LOW),
+        ("The branch is about to fall on the sidewalk.", Urgency.HIGH),
+        ("cars keep flying through the red light", Urgency.HIGH),
         # it can wait
         ("Not urgent.", Urgency.LOW),
         ("It's not urgent.", Urgency.LOW),
@@ -39,6 +41,8 @@ from nlu.urgency import detect_urgency
         ("low priority", Urgency.LOW),
         ("Low.", Urgency.LOW),
         ("No rush.", Urgency.LOW),
+        ("The branch is about to fall on the sidewalk.", Urgency.HIGH),
+        ("cars keep flying through the red light", Urgency.HIGH),
         ("No hurry at all.", Urgency.LOW),
         ("It's not an emergency.", Urgency.LOW),
         ("It's not really an emergency.", Urgency.LOW),
