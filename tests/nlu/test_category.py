@@ -180,6 +180,8 @@ def taught() -> CategoryMatcher:
         ("the garbage men skipped us on collection day", "TRASH"),
         ("a rusty van with smashed windows on my street", "VEHICLE"),
         ("the asphalt caved in by the school", "POTHOLE"),
+        # A greeting before the report does not make it small talk.
+        ("hello, good morning, the bulb on the lamppost burned out", "STREETLIGHT"),
         # Catalog phrases still count.
         ("there's a huge pothole outside 1420 Elm Street", "POTHOLE"),
         ("Someone spray-painted graffiti on the wall.", "GRAFFITI"),
@@ -205,6 +207,8 @@ def test_example_words_mean_nothing_to_a_city_without_examples(
         # Worded like an off-topic example, though "garbage" names a service.
         "what day is garbage collection day",
         "what time does the garbage office open",
+        # Asked as a question, though its words could report a missed pickup.
+        "when is the truck coming for our bins",
         "thank you so much",
         "yes",
         "412 Maple Avenue",
