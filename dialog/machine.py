@@ -46,6 +46,7 @@ Step = tuple[CallState, list[Action]]
 _EXPECT = {
     Phase.OPENING: Expect.OPENING,
     Phase.ASK_CATEGORY: Expect.CATEGORY,
+    Phase.CHOOSE_CATEGORY: Expect.CATEGORY,
     Phase.ASK_ADDRESS: Expect.ADDRESS,
     Phase.ASK_URGENCY: Expect.URGENCY,
     Phase.ASK_DETAIL: Expect.DESCRIPTION,
@@ -154,6 +155,8 @@ class Dialog:
                 return self._on_opening(state, text, intent)
             case Phase.ASK_CATEGORY:
                 return self._on_category(state, text)
+            case Phase.CHOOSE_CATEGORY:
+                return self._on_category_choice(state, text)
             case Phase.ASK_ADDRESS:
                 return self._on_address(state, text)
             case Phase.ASK_URGENCY:
@@ -210,9 +213,33 @@ class Dialog:
 
     def _on_category(self, state: CallState, text: str) -> Step:
         filled, changed = self._fill(state, text, overwrite=False)
-        if filled.report.service_code is None or not changed:
+        has_category = filled.report.service_code or filled.category_choices
+        if not has_category or not changed:
             return self._not_understood(state, self.prompts.fixed("reprompt_category"))
         return self._next_question(filled)
+
+    def _on_category_choice(self, state: CallState, text: str) -> Step:
+        choices = [self._city.service(code) for code in state.category_choices]
+        chosen = self._categories.choose(text, choices)
+        if chosen is None and parse_yes_no(text) is False:
+            # "Neither": the problem is asked for afresh.
+            state = replace(state, category_choices=())
+            return self._ask(
+                state, Phase.ASK_CATEGORY, [self.prompts.fixed("ask_category")]
+            )
+        if chosen is None and state.not_understood_count == 0:
+            state = replace(state, not_understood_count=1)
+            return self._ask(
+                state, Phase.CHOOSE_CATEGORY, [self._which_category(state)]
+            )
+        # Unclear twice: take the likelier one; the read-back still catches it.
+        service = chosen or choices[0]
+        report = replace(state.report, service_code=service.code, detail=None)
+        return self._next_question(replace(state, report=report, category_choices=()))
+
+    def _which_category(self, state: CallState) -> Say:
+        names = [self._city.service(c).spoken_name for c in state.category_choices]
+        return self.prompts.which_category(names)
 
     def _on_address(self, state: CallState, text: str) -> Step:
         known = state.report.location
@@ -584,9 +611,17 @@ class Dialog:
             return state, False
         report = state.report
         choices = state.street_choices
+        category_choices = state.category_choices
         updated = report
-        found = self._categories.match(text) if category else None
-        if found is not None and (overwrite or updated.service_code is None):
+        wants_category = category and (overwrite or updated.service_code is None)
+        pair = self._categories.contenders(text) if wants_category else None
+        found = self._categories.match(text) if wants_category else None
+        if pair is not None:
+            # Two services fit about equally: ask rather than guess.
+            found = None
+            category_choices = (pair[0].code, pair[1].code)
+            updated = replace(updated, service_code=None, description=text)
+        if found is not None:
             code = found.service.code
             detail = updated.detail if code == updated.service_code else None
             updated = replace(
@@ -599,8 +634,13 @@ class Dialog:
         urgency = detect_urgency(text)
         if urgency is not None and (overwrite or updated.urgency is None):
             updated = replace(updated, urgency=urgency)
-        filled = replace(state, report=updated, street_choices=choices)
-        return filled, updated != report
+        filled = replace(
+            state,
+            report=updated,
+            street_choices=choices,
+            category_choices=category_choices,
+        )
+        return filled, updated != report or category_choices != state.category_choices
 
     def _next_question(
         self, state: CallState, *, accept_street_only: bool = False
@@ -608,6 +648,10 @@ class Dialog:
         """Ask for the first missing slot, or confirm when none is missing."""
         state = replace(state, not_understood_count=0)
         report = state.report
+        if report.service_code is None and state.category_choices:
+            return self._ask(
+                state, Phase.CHOOSE_CATEGORY, [self._which_category(state)]
+            )
         if report.service_code is None:
             return self._ask(
                 state, Phase.ASK_CATEGORY, [self.prompts.fixed("ask_category")]

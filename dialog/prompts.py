@@ -138,6 +138,10 @@ class Prompts:
             )
         )
 
+    def which_category(self, spoken_names: list[str]) -> Say:
+        options = [f"{_article(n).lower()} {n}" for n in spoken_names]
+        return Say(text=f"Is that {', '.join(options[:-1])}, or {options[-1]}?")
+
     def did_you_mean(self, streets: list[str]) -> Say:
         options = ", ".join(streets[:-1]) + f", or {streets[-1]}"
         return Say(text=f"Did you mean {options}?")

@@ -13,6 +13,8 @@ class Phase(StrEnum):
     START = "start"
     OPENING = "opening"  # greeted; waiting for a problem or a request
     ASK_CATEGORY = "ask_category"
+    # "Is that a streetlight out, or a broken traffic signal?"
+    CHOOSE_CATEGORY = "choose_category"
     ASK_ADDRESS = "ask_address"
     ASK_URGENCY = "ask_urgency"
     ASK_DETAIL = "ask_detail"  # the service's own question: "Is it blocking ...?"
@@ -85,6 +87,7 @@ class CallState:
     keyed_digits: str = ""
     keyed_house_number: str | None = None  # keyed at the address fallback
     street_choices: tuple[Street, ...] = ()  # same-name streets to ask between
+    category_choices: tuple[str, ...] = ()  # service codes the words fit equally
     case_attempts: int = 0
     case_number: str | None = None  # once the work order exists
     repeats: int = 0

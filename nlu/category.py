@@ -73,6 +73,12 @@ _NO_SERVICE_SCORE = 75.0
 # A city without off-topic examples cannot teach the classifier what is not a
 # report; there it speaks only when sure and the phrase matcher decides the rest.
 _MIN_PROBABILITY = 0.8
+# Below this share of the vote the leader is unsure; a runner-up with at least
+# _CONTENDER_PROBABILITY is close enough to ask the caller which one they mean.
+_SURE_PROBABILITY = 0.9
+# "The first one", "the second", "the last": answers to "Is that A, or B?".
+_ORDINALS = {"first": 0, "former": 0, "second": 1, "latter": 1, "last": -1}
+_CONTENDER_PROBABILITY = 0.12
 # One known feature is too little to go on ("car" in "a tree fell on my car"); it
 # is left to the phrase matcher, which wants a whole phrase heard.
 _MIN_KNOWN_FEATURES = 2
@@ -161,17 +167,76 @@ class CategoryMatcher:
             return self._phrase_match(ranked)
         if not self._classifier.knows_no_service:
             return self._sure_match(log_posterior, ranked)
-        heard = np.zeros(len(self._services) + 1, dtype=np.float32)
-        for match, *_ in ranked:
-            heard[self._services.index(match.service)] = match.score
-        heard[-1] = _NO_SERVICE_SCORE
-        votes = log_posterior + _PHRASE_WEIGHT * heard / 100.0
+        votes, heard = self._votes(log_posterior, ranked)
         best = int(np.argmax(votes))
         if best == len(self._services):
             return None
         probability = float(_softmax(votes)[best])
         score = max(float(heard[best]), round(100.0 * probability, 1))
         return CategoryMatch(service=self._services[best], score=min(100.0, score))
+
+    def contenders(self, text: str) -> tuple[Service, Service] | None:
+        """Two services the words fit about equally well, to ask between.
+
+        "The light at Main and 5th is broken" may be a streetlight or a traffic
+        signal; a dispatcher asks rather than guesses.
+        """
+        ranked = self._rank(text)
+        log_posterior = self._classifier.judge(text)
+        if log_posterior is None or not self._classifier.knows_no_service:
+            # Phrases alone: ask when two are heard equally well ("trash").
+            tied = [m for m, *_ in ranked[:2] if m.score >= MIN_SCORE]
+            if len(tied) == 2 and ranked[0][1:] == ranked[1][1:]:
+                return tied[0].service, tied[1].service
+            return None
+        votes, _ = self._votes(log_posterior, ranked)
+        probabilities = _softmax(votes)
+        first, second = (int(i) for i in np.argsort(-probabilities)[:2])
+        none = len(self._services)
+        if none in (first, second):
+            return None
+        top, runner_up = float(probabilities[first]), float(probabilities[second])
+        if top >= _SURE_PROBABILITY or runner_up < _CONTENDER_PROBABILITY:
+            return None
+        return self._services[first], self._services[second]
+
+    def choose(self, text: str, choices: Sequence[Service]) -> Service | None:
+        """Which of the offered services an answer names, if it names one."""
+        found = self.match(text)
+        if found is not None and found.service in choices:
+            return found.service
+        for match in self.ranked(text, limit=len(self._services)):
+            if match.service in choices:
+                return match.service
+        said = set(words(text))
+        for ordinal, index in _ORDINALS.items():
+            if ordinal in said and index < len(choices):
+                return choices[index]
+        # "The traffic one": a word of one choice's name that the other lacks.
+        named = [
+            {stem(w) for w in words(f"{s.spoken_name} {s.name}")} - _IGNORED
+            for s in choices
+        ]
+        heard = {stem(w) for w in said}
+        hits = [
+            service
+            for service, own in zip(choices, named, strict=True)
+            if heard & (own - set().union(*(n for n in named if n is not own)))
+        ]
+        return hits[0] if len(hits) == 1 else None
+
+    def _votes(
+        self,
+        log_posterior: FloatMatrix,
+        ranked: list[tuple[CategoryMatch, float, float]],
+    ) -> tuple[FloatMatrix, FloatMatrix]:
+        """Each service's (and "no service"'s) joint vote, and its phrase score."""
+        heard = np.zeros(len(self._services) + 1, dtype=np.float32)
+        for match, *_ in ranked:
+            heard[self._services.index(match.service)] = match.score
+        heard[-1] = _NO_SERVICE_SCORE
+        votes: FloatMatrix = log_posterior + _PHRASE_WEIGHT * heard / 100.0
+        return votes, heard
 
     def ranked(self, text: str, limit: int = 3) -> list[CategoryMatch]:
         """Services the words may describe, best first, for "did you mean"."""

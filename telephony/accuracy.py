@@ -54,6 +54,7 @@ class _Outcome:
     category: str | None
     address: str | None
     urgency: Urgency | None
+    asked: tuple[str, ...] = ()  # the two services the agent would ask between
 
 
 def is_held_out(text: str) -> bool:
@@ -239,6 +240,13 @@ def _report(outcomes: Sequence[_Outcome], seconds: Sequence[float]) -> None:
         print(f"  {name}: {overall}")
         for line in details:
             print(f"    {line}")
+    for name, part in (("dev", dev), ("held-out test", test)):
+        asked = [o for o in part if o.asked]
+        among = sum(o.row.category in o.asked for o in asked)
+        print(
+            f"  {name}: the agent asks between two services on {len(asked)} "
+            f"of {len(part)} rows; the right one is among them on {among}"
+        )
     print(f"address accuracy: {_percent(address_hits, len(with_address))}")
     print(f"urgency accuracy: {_percent(urgency_hits, len(with_urgency))}")
     if seconds:
@@ -289,6 +297,7 @@ def run_accuracy(city_dir: Path, corpus: Path) -> int:
     for row in rows:
         began = time.perf_counter()
         category = matcher.match(row.text)
+        pair = matcher.contenders(row.text)
         address = streets.find(row.text)
         urgency = detect_urgency(row.text)
         seconds.append(time.perf_counter() - began)
@@ -298,6 +307,7 @@ def run_accuracy(city_dir: Path, corpus: Path) -> int:
                 category=None if category is None else category.service.code,
                 address=None if address is None else address.spoken,
                 urgency=urgency,
+                asked=() if pair is None else (pair[0].code, pair[1].code),
             )
         )
     print(

@@ -176,3 +176,40 @@ def test_silence_skips_the_service_question(dialog: Dialog) -> None:
     assert call.phase() is Phase.CONFIRM
     call.say("Yes.")
     assert "?" not in _created(call).draft.description
+
+
+def test_two_close_services_are_asked_between(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("The light for the cars is broken at Main Street and Oak Avenue.")
+    assert call.phase() is Phase.CHOOSE_CATEGORY
+    assert call.spoken == "Is that a broken traffic signal, or a streetlight out?"
+    assert call.expect is Expect.CATEGORY
+    call.say("The traffic signal.")
+    assert call.phase() is Phase.ASK_DETAIL  # the traffic signal's own question
+    call.say("They're all dark.")
+    assert "A broken traffic signal at Main Street and Oak Avenue" in call.spoken
+
+
+@pytest.mark.parametrize(
+    ("answer", "service_code"),
+    [
+        ("the streetlight", "STRLGTOUT"),
+        ("the second one", "STRLGTOUT"),
+        ("the first", "TFCSGNINSP"),
+        ("it's the traffic one", "TFCSGNINSP"),
+    ],
+)
+def test_answer_picks_one_of_the_two(
+    dialog: Dialog, answer: str, service_code: str
+) -> None:
+    call = Conversation(dialog)
+    call.say("The light for the cars is broken at Main Street and Oak Avenue.")
+    call.say(answer)
+    assert call.state.report.service_code == service_code
+
+
+def test_neither_asks_for_the_problem_afresh(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("The light for the cars is broken at Main Street and Oak Avenue.")
+    call.say("No, neither.")
+    assert call.phase() is Phase.ASK_CATEGORY

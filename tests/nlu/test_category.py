@@ -6,8 +6,9 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
+from cities import EXAMPLE_CITY_DIR
 from nlu.category import CategoryMatch, CategoryMatcher
-from nlu.city import Service, TrainingExample, Urgency
+from nlu.city import Service, TrainingExample, Urgency, load_city
 from tests.nlu.conftest import SERVICES
 
 
@@ -165,6 +166,28 @@ EXAMPLES = tuple(
         (None, "can I talk to a person"),
     ]
 )
+
+
+@pytest.fixture(scope="module")
+def example_matcher() -> CategoryMatcher:
+    city = load_city(EXAMPLE_CITY_DIR)
+    return CategoryMatcher(city.services, city.examples)
+
+
+def test_close_services_are_contenders(example_matcher: CategoryMatcher) -> None:
+    pair = example_matcher.contenders("the light for the cars is broken")
+    assert pair is not None
+    assert {service.code for service in pair} == {"STRLGTOUT", "TFCSGNINSP"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the streetlight is out on Elm Street", "hello how are you", "a huge pothole"],
+)
+def test_clear_words_have_no_contenders(
+    example_matcher: CategoryMatcher, text: str
+) -> None:
+    assert example_matcher.contenders(text) is None
 
 
 @pytest.fixture(scope="module")
