@@ -16,7 +16,7 @@ import time
 import uuid
 import wave
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,6 +112,10 @@ class CallReport:
 # -- the simulated phone line --------------------------------------------------
 
 
+# Asked with the call's sid at each of the caller's turns: speech to repeat, or None.
+SayAgain = Callable[[str], Awaitable[Speak | None]]
+
+
 class _Line:
     """The caller's clock, the agent's playback queue and the marks to echo."""
 
@@ -178,11 +182,14 @@ async def place_call(
     settle_seconds: float = 0.5,
     on_step: Callable[[Step], None] | None = None,
     timeout_seconds: float = 180.0,
+    say_again: SayAgain | None = None,
 ) -> CallReport:
     """Place one call against a running Cityline server and play the script.
 
     `settle_seconds` is how long (wall time) the agent must have been quiet
     before the caller speaks, so a reply still being rendered is not talked over.
+    `say_again`, asked at each of the caller's turns, may return speech to say
+    before the next step, as a person repeats what was not understood.
     """
     call_sid = "CA" + uuid.uuid4().hex
     account_sid = "AC" + uuid.uuid4().hex
@@ -246,7 +253,7 @@ async def place_call(
                     }
                 )
             )
-            caller = _Caller(ws, line, stream_sid, settle_seconds)
+            caller = _Caller(ws, line, stream_sid, settle_seconds, say_again)
             reader = asyncio.create_task(caller.read())
             try:
                 await asyncio.wait_for(caller.play(script, on_step), timeout_seconds)
@@ -274,9 +281,15 @@ async def _signed_post(
 
 class _Caller:
     def __init__(
-        self, ws: ClientConnection, line: _Line, stream_sid: str, settle: float
+        self,
+        ws: ClientConnection,
+        line: _Line,
+        stream_sid: str,
+        settle: float,
+        say_again: SayAgain | None,
     ) -> None:
         self._ws = ws
+        self._say_again = say_again
         self._line = line
         self._stream_sid = stream_sid
         self._settle_seconds = settle
@@ -346,6 +359,27 @@ class _Caller:
                 return
             await self._frame(SILENCE_FRAME)
 
+    async def _speak(self, step: Speak) -> None:
+        for frame in split_frames(step.audio, FRAME_BYTES):
+            await self._frame(frame)
+            if _is_loud(frame):
+                # Latency counts from the last frame with speech in it, not
+                # from the end of the file's trailing silence.
+                self._line.speech_ended_at = time.perf_counter()
+        self._line.has_reply = False
+
+    async def _repeat_if_asked(self) -> bool:
+        """Say again what the agent did not catch; whether anything was said."""
+        said = False
+        while self._say_again is not None and not self._line.closed.is_set():
+            again = await self._say_again(self._line.report.call_sid)
+            if again is None:
+                break
+            await self._speak(again)
+            await self._wait_for_turn()
+            said = True
+        return said
+
     async def play(
         self, script: Sequence[Step], on_step: Callable[[Step], None] | None
     ) -> None:
@@ -360,19 +394,15 @@ class _Caller:
             elif isinstance(step, Speak):
                 while not line.agent_is_talking and not line.closed.is_set():
                     await self._frame(SILENCE_FRAME)
+            if not isinstance(step, Pause | SendRaw):
+                await self._repeat_if_asked()
             if line.closed.is_set():
                 return
             if on_step is not None:
                 on_step(step)
             match step:
                 case Speak():
-                    for frame in split_frames(step.audio, FRAME_BYTES):
-                        await self._frame(frame)
-                        if _is_loud(frame):
-                            # Latency counts from the last frame with speech in
-                            # it, not from the end of the file's trailing silence.
-                            line.speech_ended_at = time.perf_counter()
-                    line.has_reply = False
+                    await self._speak(step)
                 case Press():
                     for digit in step.digits:
                         await self._send(
@@ -408,7 +438,11 @@ class _Caller:
                     )
                     await self._ws.close()
                     return
-        # Script done: keep the line open (silent) until the agent ends the call.
+        # Script done: the caller may still be asked to repeat its last words.
+        if self._say_again is not None:
+            await self._wait_for_turn()
+            await self._repeat_if_asked()
+        # Then it keeps the line open (silent) until the agent ends the call.
         while not line.closed.is_set():
             await self._frame(SILENCE_FRAME)
 

@@ -8,8 +8,10 @@ and, for a report, the right service, place and urgency; a duplicate must join
 the earlier call's case. Calls run in file order on one fresh database, so a
 later call can key in an earlier call's case number: `dtmf:{case:ID}#`.
 
-The caller is rigid: it says its next line whatever the agent asked, as a
-hurried resident would. A misheard turn therefore usually fails the call.
+The caller follows its script whatever the agent asks, with one human habit:
+told "Sorry, I didn't catch that", it says its last line again, more slowly (up
+to twice). It "hears" the agent through the turns the server stores as the call
+goes on. A line misheard as something else usually fails the call.
 """
 
 from __future__ import annotations
@@ -48,8 +50,18 @@ from telephony.settings import Settings
 from workorders import case_numbers, store
 from workorders.schemas import CallOut, WorkOrderOut
 
-# Callers take turns among the eval set's voices, at an unhurried rate.
+# Callers take turns among the eval set's voices, at an unhurried rate, and
+# slow down when asked to repeat.
 VOICES = ("en-us+m3", "en-us+f3", "en-us", "en-us+m1")
+_RATE_WPM = 150
+_REPEAT_RATE_WPM = (130, 115)
+# Audio goes 4x faster than real time. The no-input timer runs on audio time,
+# so the caller's pause before answering (wall time) is kept short: 0.3 s wall
+# is 1.2 s of silence on the line, well inside the 5 s before "still there?".
+_PACE = 0.25
+_SETTLE_SECONDS = 0.3
+# What the agent says when it did not understand the caller's last words.
+_NOT_CAUGHT = "didn't catch that"
 _CASE_PLACEHOLDER = re.compile(r"\{case:([a-z0-9_]+)\}")
 
 
@@ -239,11 +251,47 @@ def steps_for_call(call: ScriptedCall, voice: str, cases: dict[str, str]) -> lis
         if ":" in text.split(" ", 1)[0] or text == "hangup":
             step = parse_script_line(text)
         else:
-            samples, rate_hz = fixtures.speak(text, voice=voice, rate_wpm=150, pitch=50)
-            step = Speak(audio=fixtures.phone_channel(samples, rate_hz), label=text)
+            step = _spoken(text, voice, _RATE_WPM)
         if step is not None:
             steps.append(step)
     return steps
+
+
+def _spoken(text: str, voice: str, rate_wpm: int) -> Speak:
+    samples, rate_hz = fixtures.speak(text, voice=voice, rate_wpm=rate_wpm, pitch=50)
+    return Speak(audio=fixtures.phone_channel(samples, rate_hz), label=text)
+
+
+class _Repeater:
+    """The caller's habit of saying again, more slowly, what was not caught."""
+
+    def __init__(self, runtime: Runtime, voice: str) -> None:
+        self._runtime = runtime
+        self._voice = voice
+        self._last: Speak | None = None
+        self._repeats = 0
+        self._turns_seen = 0
+
+    def spoke(self, step: Step) -> None:
+        if isinstance(step, Speak):
+            self._last, self._repeats = step, 0
+
+    async def say_again(self, call_sid: str) -> Speak | None:
+        turns = await asyncio.to_thread(self._agent_turns_since_last_look, call_sid)
+        if self._last is None or not any(_NOT_CAUGHT in text for text in turns):
+            return None
+        if self._repeats >= len(_REPEAT_RATE_WPM):
+            return None
+        rate = _REPEAT_RATE_WPM[self._repeats]
+        self._repeats += 1
+        return await asyncio.to_thread(_spoken, self._last.label, self._voice, rate)
+
+    def _agent_turns_since_last_look(self, call_sid: str) -> list[str]:
+        with self._runtime.sessions() as session:
+            turns = store.get_call(session, call_sid=call_sid).turns
+        fresh = turns[self._turns_seen :]
+        self._turns_seen = len(turns)
+        return [t.text for t in fresh if t.speaker == "agent"]
 
 
 async def place_calls(
@@ -251,7 +299,7 @@ async def place_calls(
     runtime: Runtime,
     calls: Sequence[ScriptedCall],
     *,
-    pace: float = 0.1,
+    pace: float = _PACE,
     verbose: bool = True,
 ) -> list[CallResult]:
     """Place the calls one after another against a live server; judge each."""
@@ -259,9 +307,9 @@ async def place_calls(
     results: list[CallResult] = []
     async with running_server(settings, runtime) as base_url:
         for index, call in enumerate(calls):
-            steps = await asyncio.to_thread(
-                steps_for_call, call, VOICES[index % len(VOICES)], cases
-            )
+            voice = VOICES[index % len(VOICES)]
+            steps = await asyncio.to_thread(steps_for_call, call, voice, cases)
+            repeater = _Repeater(runtime, voice)
             began = time.perf_counter()
             report = await place_call(
                 base_url=base_url,
@@ -269,6 +317,9 @@ async def place_calls(
                 script=steps,
                 pace=pace,
                 caller_number=f"+1555555{index:04d}",
+                settle_seconds=_SETTLE_SECONDS,
+                on_step=repeater.spoke,
+                say_again=repeater.say_again,
             )
             seconds = time.perf_counter() - began
             with runtime.sessions() as session:
