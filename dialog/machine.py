@@ -214,9 +214,15 @@ class Dialog:
     def _on_category(self, state: CallState, text: str) -> Step:
         filled, changed = self._fill(state, text, overwrite=False)
         has_category = filled.report.service_code or filled.category_choices
-        if not has_category or not changed:
-            return self._not_understood(state, self.prompts.fixed("reprompt_category"))
-        return self._next_question(filled)
+        if has_category and changed:
+            return self._next_question(filled)
+        if changed:
+            # The place, not the problem ("412 Maple Avenue"): keep it and ask
+            # for the problem again, without a "sorry".
+            return self._ask(
+                filled, Phase.ASK_CATEGORY, [self.prompts.fixed("ask_category_there")]
+            )
+        return self._not_understood(state, self.prompts.fixed("reprompt_category"))
 
     def _on_category_choice(self, state: CallState, text: str) -> Step:
         choices = [self._city.service(code) for code in state.category_choices]
@@ -646,7 +652,11 @@ class Dialog:
         self, state: CallState, *, accept_street_only: bool = False
     ) -> Step:
         """Ask for the first missing slot, or confirm when none is missing."""
-        state = replace(state, not_understood_count=0)
+        state = replace(
+            state,
+            not_understood_count=0,
+            street_only_accepted=state.street_only_accepted or accept_street_only,
+        )
         report = state.report
         if report.service_code is None and state.category_choices:
             return self._ask(
@@ -677,7 +687,7 @@ class Dialog:
             return self._ask(
                 state, Phase.ASK_ADDRESS, [self.prompts.ask_address(spoken_name)]
             )
-        if _is_street_only(report.location) and not accept_street_only:
+        if _is_street_only(report.location) and not state.street_only_accepted:
             street = report.location.street.full_name
             return self._ask(
                 state, Phase.ASK_ADDRESS, [self.prompts.ask_house_number(street)]

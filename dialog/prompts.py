@@ -46,6 +46,7 @@ class Prompts:
                 "Or, to check on a case you already have, press 1."
             ),
             "ask_category": "What is the problem you would like to report?",
+            "ask_category_there": "Thank you. And what is the problem there?",
             "sorry": "Sorry, I didn't catch that.",
             "reprompt_category": f"Please tell me the problem, for example, {first}.",
             "reprompt_opening": (

@@ -88,6 +88,8 @@ class CallState:
     keyed_house_number: str | None = None  # keyed at the address fallback
     street_choices: tuple[Street, ...] = ()  # same-name streets to ask between
     category_choices: tuple[str, ...] = ()  # service codes the words fit equally
+    # The house number was asked for once; the street alone will do from now on.
+    street_only_accepted: bool = False
     case_attempts: int = 0
     case_number: str | None = None  # once the work order exists
     repeats: int = 0

@@ -76,6 +76,7 @@ _MIN_PROBABILITY = 0.8
 # Below this share of the vote the leader is unsure; a runner-up with at least
 # _CONTENDER_PROBABILITY is close enough to ask the caller which one they mean.
 _SURE_PROBABILITY = 0.9
+_WHOLE_PHRASE = 100.0  # every word of a catalog phrase heard
 # "The first one", "the second", "the last": answers to "Is that A, or B?".
 _ORDINALS = {"first": 0, "former": 0, "second": 1, "latter": 1, "last": -1}
 _CONTENDER_PROBABILITY = 0.12
@@ -170,7 +171,9 @@ class CategoryMatcher:
         votes, heard = self._votes(log_posterior, ranked)
         best = int(np.argmax(votes))
         if best == len(self._services):
-            return None
+            # A catalog phrase heard whole ("streetlight ... out") outweighs the
+            # noise a phone line adds around it ("a streetlight map in out").
+            return self._phrase_match(ranked, min_score=_WHOLE_PHRASE)
         probability = float(_softmax(votes)[best])
         score = max(float(heard[best]), round(100.0 * probability, 1))
         return CategoryMatch(service=self._services[best], score=min(100.0, score))
@@ -298,8 +301,9 @@ class CategoryMatcher:
     @staticmethod
     def _phrase_match(
         ranked: list[tuple[CategoryMatch, float, float]],
+        min_score: float = MIN_SCORE,
     ) -> CategoryMatch | None:
-        if not ranked or ranked[0][0].score < MIN_SCORE:
+        if not ranked or ranked[0][0].score < min_score:
             return None
         if len(ranked) > 1 and ranked[0][1:] == ranked[1][1:]:
             return None  # "trash" alone fits several services equally

@@ -213,3 +213,27 @@ def test_neither_asks_for_the_problem_afresh(dialog: Dialog) -> None:
     call.say("The light for the cars is broken at Main Street and Oak Avenue.")
     call.say("No, neither.")
     assert call.phase() is Phase.ASK_CATEGORY
+
+
+def test_street_alone_once_accepted_is_not_asked_about_again(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("A tree came down on Jackson Drive.")
+    assert "house number on Jackson Drive" in call.spoken
+    call.say("It's blocking the whole road.")
+    # Not a number: the street alone will do, and the tree's question comes next.
+    assert call.phase() is Phase.ASK_DETAIL
+    call.say("Yes, across both lanes.")
+    assert call.phase() is Phase.CONFIRM
+    assert "A fallen tree at Jackson Drive, high urgency" in call.spoken
+
+
+def test_address_given_for_the_problem_is_kept(dialog: Dialog) -> None:
+    call = Conversation(dialog)
+    call.say("It's really urgent.")
+    assert call.phase() is Phase.ASK_CATEGORY
+    call.say("412 Maple Avenue.")
+    assert call.phase() is Phase.ASK_CATEGORY
+    assert call.spoken == "Thank you. And what is the problem there?"
+    call.say("The streetlight is out.")
+    assert call.phase() is Phase.CONFIRM
+    assert "streetlight out at 412 Maple Avenue, high urgency" in call.spoken
