@@ -103,7 +103,7 @@ class Prompts:
             ),
             "goodbye": "Thank you for calling. Goodbye.",
             "goodbye_no_input": (
-                "I haven't heard anything, so I'll end the call now. Goodbye."
+                "I haven't heard anything, so I'm ending the call. Goodbye."
             ),
             "emergency": (
                 "This sounds like an emergency. Please hang up and dial 9 1 1 now."

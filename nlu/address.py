@@ -31,6 +31,9 @@ _WRONG_SUFFIX_PENALTY = 15.0  # "Elm Avenue" when only Elm Street exists
 _NO_SUFFIX_PENALTY = 5.0  # "Elm": probably Elm Street, a little less sure
 _AMBIGUOUS_PENALTY = 10.0  # "Park" when Park Avenue and Park Drive both exist
 _OUT_OF_RANGE_PENALTY = 10.0  # house number outside the street's known range
+# An intersection this far below the best street said alone is more likely two
+# misheard words joined by "and" ("hall and make") than the place meant.
+_WEAK_CROSSING_MARGIN = 20.0
 _MAX_NAME_WORDS = 5
 _MAX_HOUSE_DIGITS = 6
 _TOP_FORMS_PER_SPAN = 6
@@ -103,7 +106,7 @@ class AddressMatch:
 
     @property
     def spoken(self) -> str:
-        """For the dispatcher: "across from the Central Library, 700 Main Street"."""
+        """For the dispatcher: the place, after "across from" or "near" if said."""
         return f"{self.relation} {self.place}" if self.relation else self.place
 
     @property
@@ -231,7 +234,10 @@ class StreetIndex:
         if best is not None and best.match.house_number is not None:
             return best.match
         crossing = self._intersection(tokens, hits)
-        if crossing is None:
+        if crossing is None or (
+            best is not None
+            and crossing.match.score < best.match.score - _WEAK_CROSSING_MARGIN
+        ):
             return best.match if best is not None else None
         before = crossing.start - 1
         # "Elm between Main and Oak": Elm is the street, Main the nearest corner.
@@ -559,11 +565,27 @@ def _house_number(tokens: Sequence[str], span: _Span) -> str | None:
         return None
     before = tokens[span.start - 1]
     if _is_house_number(before):
-        return before
+        return _joined_house_number(tokens, span.start - 1)
     # A lone "one" stays a word in normalization; before a street it is a number.
     if before == "one" and (span.start < 2 or tokens[span.start - 2] in _PREPOSITIONS):
         return "1"
     return None
+
+
+def _joined_house_number(tokens: Sequence[str], index: int) -> str:
+    """The number at tokens[index], added to a round number said just before it.
+
+    Whisper can write "two thousand three hundred fifteen" as "2,300, 15": the
+    round part's trailing zeros leave room for exactly the rest.
+    """
+    number = tokens[index]
+    head = tokens[index - 1] if index > 0 else ""
+    if not _is_house_number(head) or int(head) == 0:
+        return number
+    zeros = len(head) - len(head.rstrip("0"))
+    if zeros < 2 or int(number) >= 10**zeros:
+        return number
+    return str(int(head) + int(number))
 
 
 def _is_house_number(word: str) -> bool:

@@ -76,7 +76,7 @@ _MIN_PROBABILITY = 0.8
 # Below this share of the vote the leader is unsure; a runner-up with at least
 # _CONTENDER_PROBABILITY is close enough to ask the caller which one they mean.
 _SURE_PROBABILITY = 0.9
-_WHOLE_PHRASE = 100.0  # every word of a catalog phrase heard
+_WHOLE_PHRASE = 85.0  # nearly every word of a catalog phrase heard
 # "The first one", "the second", "the last": answers to "Is that A, or B?".
 _ORDINALS = {"first": 0, "former": 0, "second": 1, "latter": 1, "last": -1}
 _CONTENDER_PROBABILITY = 0.12

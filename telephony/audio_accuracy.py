@@ -47,6 +47,7 @@ from nlu.urgency import detect_urgency
 from telephony.biasing import build_bias_prompts
 from voice.mulaw import PHONE_RATE_HZ, resample, to_float
 from voice.stt import (
+    DEFAULT_BEAM_SIZE,
     WHISPER_RATE_HZ,
     SpeechToText,
     SpeechToTextError,
@@ -357,7 +358,8 @@ def run_audio_accuracy(
     eval_dir: Path = EVAL_DIR,
     city_dir: Path = EXAMPLE_CITY_DIR,
     cpu_threads: int = 2,
-    beam_size: int = 1,
+    beam_size: int = DEFAULT_BEAM_SIZE,
+    language: str = "en",
 ) -> int:
     """Transcribe every eval WAV, run the NLU on each transcript, print the figures.
 
@@ -371,7 +373,9 @@ def run_audio_accuracy(
         items = load_manifest(eval_dir)
         audio = [load_audio(item, eval_dir) for item in items]
         model_path = resolve_model_path(model, cache_dir)
-        stt = SpeechToText(model_path, cpu_threads=cpu_threads, beam_size=beam_size)
+        stt = SpeechToText(
+            model_path, cpu_threads=cpu_threads, beam_size=beam_size, language=language
+        )
         stt.warm_up()
     except (CityConfigError, EvalSetError, SpeechToTextError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -387,7 +391,7 @@ def run_audio_accuracy(
     bias = f"the opening prompt ({len(prompt.split())} words)" if prompt else "none"
     print(
         f"{city.name}: {len(items)} utterances from {eval_dir}, model {model}, "
-        f"bias: {bias}"
+        f"beam {beam_size}, bias: {bias}"
     )
     outcomes: list[_Outcome] = []
     for item, samples in zip(items, audio, strict=True):

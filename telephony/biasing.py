@@ -24,6 +24,10 @@ def build_bias_prompts(city: City) -> Mapping[Expect, str | None]:
     # the prompt pulled words toward them ("pothole" -> "parked cars"), so the
     # city gives a few short hint words instead; a bare list without commas
     # sent whisper into loops ("C'mon C'mon ...").
+    # On the noisy phone eval set (base, beam 5) the street list is what finds
+    # addresses: hint words alone found 19 of 43, with the streets 26. Bare names
+    # without suffixes ("Main, 5th, Park", 76 of them) found 22; streets first,
+    # 51 streets, or the example address at the end moved it by one, i.e. noise.
     hints = city.recognizer_hints or tuple(
         s.spoken_name for s in city.services[:_MAX_SERVICES]
     )

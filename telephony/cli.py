@@ -236,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 use_bias=not args.no_bias,
                 cpu_threads=settings.stt_threads,
                 beam_size=settings.stt_beam_size,
+                language=settings.stt_language,
             )
         case "task-success":
             from telephony.task_success import run_task_success

@@ -38,7 +38,7 @@ from voice.mulaw import (
 # Frame loudness (16-bit RMS, about -50 dBFS) above which a frame holds speech.
 _SPEECH_RMS = 100.0
 # How long a caller waits for a reply before going on with the script anyway.
-_NO_REPLY_SECONDS = 15.0
+_NO_REPLY_SECONDS = 45.0
 SILENCE_FRAME = encode_mulaw(np.zeros(FRAME_BYTES, dtype=np.int16))
 
 
@@ -321,7 +321,7 @@ class _Caller:
             {"event": "mark", "streamSid": self._stream_sid, "mark": {"name": name}}
         )
 
-    async def _frame(self, payload: bytes) -> None:
+    async def _frame(self, payload: bytes, *, realtime: bool = False) -> None:
         """Send one 20 ms frame and advance the clock, paced against wall time."""
         line = self._line
         await self._send(
@@ -340,7 +340,7 @@ class _Caller:
         line.clock_seconds += FRAME_SECONDS
         for name in line.due_marks():
             await self._echo_mark(name)
-        await asyncio.sleep(FRAME_SECONDS * line.pace)
+        await asyncio.sleep(FRAME_SECONDS * (1.0 if realtime else line.pace))
 
     async def _wait_for_turn(self) -> None:
         """Silence until the agent has replied and gone quiet (or hung up)."""
@@ -351,13 +351,13 @@ class _Caller:
             quiet_for = now - line.last_agent_message_at
             # A caller whose words were not heard as speech gets no reply.
             has_turn = line.has_reply or now - began > _NO_REPLY_SECONDS
-            if (
-                has_turn
-                and not line.agent_is_talking
-                and quiet_for >= self._settle_seconds
-            ):
+            is_settling = has_turn and not line.agent_is_talking
+            if is_settling and quiet_for >= self._settle_seconds:
                 return
-            await self._frame(SILENCE_FRAME)
+            # The caller's pause before answering goes at the speed of life:
+            # sped up, the agent's no-input timer (audio time) would run out
+            # while the caller is still "about to speak".
+            await self._frame(SILENCE_FRAME, realtime=is_settling)
 
     async def _speak(self, step: Speak) -> None:
         for frame in split_frames(step.audio, FRAME_BYTES):

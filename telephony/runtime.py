@@ -81,6 +81,7 @@ def build_runtime(settings: Settings) -> Runtime:
         model_path,
         cpu_threads=settings.stt_threads,
         beam_size=settings.stt_beam_size,
+        language=settings.stt_language,
     )
     stt.warm_up()
 

@@ -46,7 +46,12 @@ class Settings(BaseSettings):
     # "tiny.en", "base" (both ship as PyPI wheels) or a CTranslate2 model folder.
     stt_model: str = "base"
     stt_threads: int = 2
-    stt_beam_size: int = 1
+    # 5 over greedy 1: see voice.stt.DEFAULT_BEAM_SIZE for what it was measured to buy.
+    stt_beam_size: int = 5
+    # Whisper's language code for what callers speak ("en", "es"); forcing it
+    # keeps a noisy line from being heard as another language. tiny.en is
+    # English only.
+    stt_language: str = "en"
     tts_engine: str = "piper"  # "piper" or "espeak"
     data_dir: Path = _DATA_DIR
     recordings_dir: Path = _DATA_DIR / "recordings"

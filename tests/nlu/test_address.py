@@ -30,6 +30,9 @@ from nlu.city import Street
         ("1420 L3s", "1420", "Elm Street"),
         ("22 MLK Boulevard", "22", "Martin Luther King Jr Boulevard"),
         ("Main Street, number 200.", "200", "Main Street"),
+        ("pothole 2,300, 15 Washington Street", "2315", "Washington Street"),
+        ("400, 12 Maple Avenue", "412", "Maple Avenue"),
+        ("It's 200, 1420 Elm Street", "1420", "Elm Street"),
     ],
 )
 def test_house_number_and_street_are_found(
@@ -122,6 +125,21 @@ def test_no_street_is_found_where_none_was_said(
     streets: StreetIndex, text: str
 ) -> None:
     assert streets.find(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "street"),
+    [
+        ("on Maple Avenue, going to chest and harmer", "Maple Avenue"),
+        ("on Kestrel Way, go to harm and mean", "Kestrel Way"),
+    ],
+)
+def test_misheard_words_joined_by_and_do_not_beat_a_street_said_clearly(
+    streets: StreetIndex, text: str, street: str
+) -> None:
+    match = streets.find(text)
+    assert match is not None
+    assert (match.street.full_name, match.cross_street) == (street, None)
 
 
 def test_wrong_suffix_still_finds_the_street_with_a_lower_score(

@@ -141,7 +141,7 @@ def call_many(
                                     else [line]
                                 )
                             ],
-                            pace=0.1,
+                            pace=0.25,
                         )
                         for script in scripts
                     )

@@ -261,7 +261,7 @@ def test_audio_accuracy_prints_every_figure(
     )
     out = capsys.readouterr().out
     assert status == 0
-    assert f"2 utterances from {eval_dir}, model tiny.en" in out
+    assert f"2 utterances from {eval_dir}, model tiny.en, beam 5" in out
     assert ("bias: none" in out) != use_bias
     lines = out.splitlines()
     for name, pattern in _FIGURE_LINES.items():

@@ -18,6 +18,7 @@ from voice.stt import (
     Transcript,
     is_repetitive,
     resolve_model_path,
+    trim_loop,
 )
 from voice.wer import word_error_rate
 
@@ -252,3 +253,28 @@ def test_loading_a_directory_without_a_model_raises(tmp_path: Path) -> None:
 )
 def test_looping_transcripts_are_recognized(text: str, is_loop: bool) -> None:
     assert is_repetitive(text) is is_loop
+
+
+@pytest.mark.parametrize(
+    ("text", "trimmed"),
+    [
+        (
+            "the storm has been pre-made with low I'm sorry, I'm sorry, I'm sorry, "
+            "I'm sorry, I'm sorry, I'm sorry, I'm",
+            "the storm has been pre-made with low I'm sorry,",
+        ),
+        (
+            "it is broken, it is broken, it is broken, it is broken, it is broken "
+            "on Elm Street",
+            "it is broken, on Elm Street",
+        ),
+        ("no, no, no", "no, no, no"),
+        ("four four four four", "four four four four"),
+        ("There's a big pothole in front of 1420 Elm Street.", None),
+        ("", None),
+    ],
+)
+def test_a_loop_after_real_words_is_cut_to_one_saying(
+    text: str, trimmed: str | None
+) -> None:
+    assert trim_loop(text) == (text if trimmed is None else trimmed)
