@@ -10,6 +10,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from nlu.city import Service, TrainingExample
+from nlu.faq import is_question
 from nlu.text import (
     NEGATORS,
     STOPWORDS,
@@ -171,8 +172,11 @@ class CategoryMatcher:
         votes, heard = self._votes(log_posterior, ranked)
         best = int(np.argmax(votes))
         if best == len(self._services):
-            # A catalog phrase heard whole ("streetlight ... out") outweighs the
-            # noise a phone line adds around it ("a streetlight map in out").
+            # A catalog phrase nearly whole ("streetlight ... out") outweighs the
+            # noise a phone line adds around a report ("a streetlight map in
+            # mouth"); a question ("what day is garbage collection?") stays one.
+            if is_question(text):
+                return None
             return self._phrase_match(ranked, min_score=_WHOLE_PHRASE)
         probability = float(_softmax(votes)[best])
         score = max(float(heard[best]), round(100.0 * probability, 1))
