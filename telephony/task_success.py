@@ -158,13 +158,9 @@ def judge(
     if wants_order and order is None:
         problems.append("no work order")
     if order is not None and wants_order:
-        for field, want, got in (
-            ("service", expected.service_code, order.service_code),
-            ("address", expected.address, order.address),
-            ("urgency", expected.urgency, order.urgency),
-        ):
-            if want is not None and want != got:
-                problems.append(f"{field} {got!r}, expected {want!r}")
+        problems += _report_problems(
+            expected, order.service_code, order.address, order.urgency
+        )
     if expected.same_case_as is not None:
         earlier = cases.get(expected.same_case_as)
         if earlier is None or stored.case_number != earlier:
@@ -217,14 +213,25 @@ def dry_run(dialog: Dialog, call: ScriptedCall) -> list[str]:
         if not drafts:
             return [*problems, "no work order"]
         draft = drafts[-1]
-        for field, want, got in (
-            ("service", expected.service_code, draft.service_code),
-            ("address", expected.address, draft.address),
-            ("urgency", expected.urgency, draft.urgency.value),
-        ):
-            if want is not None and want != got:
-                problems.append(f"{field} {got!r}, expected {want!r}")
+        problems += _report_problems(
+            expected, draft.service_code, draft.address, draft.urgency.value
+        )
     return problems
+
+
+def _report_problems(
+    expected: Expected, service_code: str, address: str, urgency: str
+) -> list[str]:
+    """How a filed report differs from the expected service, place and urgency."""
+    return [
+        f"{field} {got!r}, expected {want!r}"
+        for field, want, got in (
+            ("service", expected.service_code, service_code),
+            ("address", expected.address, address),
+            ("urgency", expected.urgency, urgency),
+        )
+        if want is not None and want != got
+    ]
 
 
 _DRY_CASE = "1000015"
