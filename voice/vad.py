@@ -68,6 +68,11 @@ class SileroSpeechDetector:
         self._context = np.zeros(CONTEXT_SAMPLES, dtype=np.float32)
         self._leftover = np.zeros(0, dtype=np.float32)
 
+    def forget_recurrent_state(self) -> None:
+        """Start the LSTM afresh, keeping the audio context and partial window."""
+        self._h = np.zeros(_STATE_SHAPE, dtype=np.float32)
+        self._c = np.zeros(_STATE_SHAPE, dtype=np.float32)
+
     def feed(self, samples_16k: Float32Array) -> list[float]:
         """Return a speech probability (0..1) for each 512-sample window completed."""
         audio = np.concatenate(
@@ -142,6 +147,17 @@ class SegmenterSettings:
     """How speech probabilities become utterances; all durations in seconds."""
 
     speech_threshold: float = 0.5  # Silero probability at or above which is speech
+    # Once speech is under way, a window stays speech down to this probability:
+    # Silero's own hysteresis (its neg_threshold, threshold - 0.15). Without it
+    # a lone "Yes." from a thin phone voice, at 0.42-0.60 a window, never held
+    # 0.5 for start_seconds and was lost.
+    release_threshold: float = 0.35
+    # Silero's recurrent state drifts over seconds of line silence: on a
+    # recorded call, a "Yes." after the agent's 7 s question scored 0.17-0.33,
+    # and 0.5-0.8 from a fresh state. After this much quiet (every window
+    # under quiet_probability), the state starts afresh.
+    state_reset_quiet_seconds: float = 2.0
+    quiet_probability: float = 0.1
     start_seconds: float = 0.15  # continuous speech needed to declare a start
     end_silence_seconds: float = 0.6  # silence that ends an utterance
     # Silence after which the utterance is probably over: recognition can start
@@ -157,6 +173,12 @@ class SegmenterSettings:
     def __post_init__(self) -> None:
         if not 0.0 < self.speech_threshold < 1.0:
             raise ValueError("speech_threshold must be between 0 and 1")
+        if not 0.0 < self.release_threshold <= self.speech_threshold:
+            raise ValueError("release_threshold must lie in (0, speech_threshold]")
+        if not 0.0 < self.quiet_probability <= self.release_threshold:
+            raise ValueError("quiet_probability must lie in (0, release_threshold]")
+        if self.state_reset_quiet_seconds <= 0.0:
+            raise ValueError("state_reset_quiet_seconds must be > 0")
         if min(self.start_seconds, self.end_silence_seconds) <= 0.0:
             raise ValueError("start_seconds and end_silence_seconds must be > 0")
         if self.max_utterance_seconds <= self.start_seconds:
@@ -357,6 +379,8 @@ class UtteranceDetector:
         self._upsampler = HalfBandUpsampler()
         self._detector = SileroSpeechDetector()
         self._segmenter = Segmenter(self.settings)
+        self._was_speech = False  # the last window's verdict, for the hysteresis
+        self._quiet_windows = 0  # windows in a row under quiet_probability
         # Enough 16 kHz audio for the longest utterance, its pre-roll and the
         # silence that ends it, plus a second of slack for frame granularity.
         ring_seconds = (
@@ -375,6 +399,8 @@ class UtteranceDetector:
         self._upsampler.reset()
         self._detector.reset()
         self._segmenter.reset()
+        self._was_speech = False
+        self._quiet_windows = 0
         self._written_samples = 0
 
     @property
@@ -387,9 +413,15 @@ class UtteranceDetector:
         samples_16k = self._upsampler.process(to_float(decode_mulaw(frame)))
         self._write(samples_16k)
         events: list[VoiceEvent] = []
-        threshold = self.settings.speech_threshold
         for probability in self._detector.feed(samples_16k):
-            event = self._segmenter.process(probability >= threshold, WINDOW_SECONDS)
+            threshold = (
+                self.settings.release_threshold
+                if self._was_speech
+                else self.settings.speech_threshold
+            )
+            self._was_speech = probability >= threshold
+            self._forget_after_quiet(probability)
+            event = self._segmenter.process(self._was_speech, WINDOW_SECONDS)
             if isinstance(event, SpeechStarted):
                 events.append(event)
             elif isinstance(event, SpeechPaused):
@@ -411,6 +443,18 @@ class UtteranceDetector:
             elif isinstance(event, SpeechEnded):
                 events.append(self._utterance(event))
         return events
+
+    def _forget_after_quiet(self, probability: float) -> None:
+        if probability >= self.settings.quiet_probability:
+            self._quiet_windows = 0
+            return
+        self._quiet_windows += 1
+        if (
+            self._quiet_windows * WINDOW_SECONDS
+            >= self.settings.state_reset_quiet_seconds
+        ):
+            self._detector.forget_recurrent_state()
+            self._quiet_windows = 0
 
     def _utterance(self, ended: SpeechEnded) -> UtteranceEnded:
         start_seconds, end_seconds = self._segmenter.audio_span_seconds(ended)

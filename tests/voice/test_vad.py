@@ -258,6 +258,9 @@ def test_reset_returns_to_silence_at_time_zero() -> None:
     "overrides",
     [
         {"speech_threshold": 1.5},
+        {"release_threshold": 0.6},
+        {"quiet_probability": 0.4},
+        {"state_reset_quiet_seconds": 0.0},
         {"end_silence_seconds": 0.0},
         {"max_utterance_seconds": 0.1},
         {"pre_roll_seconds": -0.1},
@@ -595,3 +598,42 @@ def test_reset_starts_a_new_stream(sentence_8k: Samples) -> None:
     again = feed(detector, stream)
     assert kinds(again) == ["SpeechStarted", "UtteranceEnded"]
     assert again[0][1] == first[0][1]  # same onset: the clock restarted at zero
+
+
+@needs_espeak
+@pytest.mark.parametrize(
+    ("voice", "answer"),
+    [("en-us+m1", "Yes."), ("en-us+m3", "No."), ("en-us+f3", "No.")],
+)
+def test_lone_short_answer_after_a_long_silence_is_an_utterance(
+    voice: str, answer: str
+) -> None:
+    # These thin voices score 0.4-0.6 a window after the caller listened for
+    # seconds; without the release threshold the answer never started speech.
+    from audio_fixtures import generate as fixtures
+
+    samples, rate_hz = fixtures.speak(answer, voice=voice, rate_wpm=150, pitch=50)
+    silence = bytes([0xFF]) * PHONE_RATE_HZ  # one second of mu-law zero
+    stream = silence * 8 + fixtures.phone_channel(samples, rate_hz) + silence * 2
+
+    events = feed(UtteranceDetector(), stream)
+
+    assert kinds(events) == ["SpeechStarted", "UtteranceEnded"]
+
+
+@needs_espeak
+@pytest.mark.parametrize("voice", ["en-us+m3", "en-us+f3"])
+def test_answer_after_fifteen_seconds_of_silence_is_an_utterance(voice: str) -> None:
+    # Silero's state drifts over line silence; kept for 15 s, these "No."s are
+    # lost even with the release threshold.
+    from audio_fixtures import generate as fixtures
+
+    samples, rate_hz = fixtures.speak("No.", voice=voice, rate_wpm=130, pitch=50)
+    silence = bytes([0xFF]) * PHONE_RATE_HZ
+    stream = silence * 15 + fixtures.phone_channel(samples, rate_hz) + silence * 2
+
+    kept = UtteranceDetector(SegmenterSettings(state_reset_quiet_seconds=1e9))
+    assert kinds(feed(kept, stream)) == []
+    events = feed(UtteranceDetector(), stream)
+
+    assert kinds(events) == ["SpeechStarted", "UtteranceEnded"]
