@@ -18,6 +18,7 @@ class Expect(StrEnum):
     URGENCY = "urgency"
     YES_NO = "yes_no"
     CORRECTION = "correction"
+    ANYTHING_ELSE = "anything_else"  # a closing "no, thanks", or one more report
     DIGITS = "digits"
 
 

@@ -39,7 +39,7 @@ from nlu.location import Locator
 from nlu.numbers import normalize_numbers, spoken_digits
 from nlu.text import words
 from nlu.urgency import detect_urgency
-from nlu.yes_no import parse_yes_no
+from nlu.yes_no import is_farewell, is_unsure, parse_yes_no
 
 Step = tuple[CallState, list[Action]]
 
@@ -57,7 +57,7 @@ _EXPECT = {
     Phase.ASK_CORRECTION: Expect.CORRECTION,
     Phase.OFFER_REPEAT: Expect.YES_NO,
     Phase.ASK_CASE_NUMBER: Expect.DIGITS,
-    Phase.ANYTHING_ELSE: Expect.OPENING,
+    Phase.ANYTHING_ELSE: Expect.ANYTHING_ELSE,
     Phase.OFFER_OPERATOR: Expect.YES_NO,
 }
 # Phases in which the agent waits for the caller (and so counts silences).
@@ -203,12 +203,19 @@ class Dialog:
             )
         if state.phase is Phase.ANYTHING_ELSE:
             answer = parse_yes_no(text)
-            if answer is False:
+            if answer is False or is_farewell(text):
                 return self._end(state, self.prompts.fixed("goodbye"), None)
             if answer is True:
                 return self._ask(
                     state, Phase.ANYTHING_ELSE, [self.prompts.fixed("what_else")]
                 )
+            if state.not_understood_count >= 1:
+                # Served already, and twice not understood after "anything
+                # else?": most likely a mumbled "no". A person is not needed.
+                return self._end(state, self.prompts.fixed("goodbye"), None)
+            return self._not_understood(
+                state, self.prompts.fixed("reprompt_anything_else")
+            )
         return self._not_understood(state, self.prompts.fixed("reprompt_opening"))
 
     def _on_category(self, state: CallState, text: str) -> Step:
@@ -307,7 +314,7 @@ class Dialog:
                 replace(state, report=report, street_choices=choices),
                 accept_street_only=True,
             )
-        if len(words(text)) < _MIN_DESCRIPTION_WORDS:
+        if len(words(text)) < _MIN_DESCRIPTION_WORDS or is_unsure(text):
             return self._not_understood(
                 state, self.prompts.fixed("reprompt_address_fallback")
             )

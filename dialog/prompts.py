@@ -88,6 +88,9 @@ class Prompts:
             ),
             "offer_repeat": "Would you like me to repeat the case number?",
             "anything_else": "Is there anything else I can help you with?",
+            "reprompt_anything_else": (
+                "If there's something else, tell me now. If not, just say no."
+            ),
             "offer_operator": (
                 "I'm sorry, I don't have an answer to that. "
                 "Would you like me to connect you with someone who can help?"

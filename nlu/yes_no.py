@@ -116,6 +116,80 @@ _TABLE: PhraseTable[_Cue] = PhraseTable(
 )
 
 
+# How a served caller closes the call: after "Anything else?", "Oh, thank you"
+# or "that's all" means no, though neither says "no".
+_FAREWELLS: PhraseTable[bool] = PhraseTable(
+    [
+        (phrase, True)
+        for phrase in (
+            "thanks",
+            "thank you",
+            "thank you very much",
+            "thats all",
+            "that is all",
+            "thats it",
+            "that is it",
+            "nothing else",
+            "nothing more",
+            "no more",
+            "im good",
+            "im fine",
+            "im done",
+            "all set",
+            "were good",
+            "bye",
+            "goodbye",
+            "good bye",
+            "have a good day",
+            "have a nice day",
+        )
+    ]
+)
+
+
+_UNSURE: PhraseTable[bool] = PhraseTable(
+    [
+        (phrase, True)
+        for phrase in (
+            "not sure",
+            "dont know",
+            "dont really know",
+            "do not know",
+            "no idea",
+            "cant remember",
+            "cant say",
+        )
+    ]
+)
+# An answer this short that says "not sure" says nothing else; a longer one may
+# go on to describe ("not sure of the number, it's behind the old red barn").
+_MAX_UNSURE_WORDS = 6
+
+
+def is_unsure(text: str) -> bool:
+    """True for a short "I don't know" or "not sure", which answers nothing."""
+    said = words(text)
+    return len(said) <= _MAX_UNSURE_WORDS and any(True for _ in _UNSURE.scan(said))
+
+
+# Yes-phrases that close a call rather than open one more request.
+_FAREWELL_YES = frozenset({"thats it", "that is it"})
+
+
+def is_farewell(text: str) -> bool:
+    """True when the words close the call: "thanks", "that's all", "bye".
+
+    Not when a plain yes comes first: "Yes, thank you, one more thing".
+    """
+    said = words(text)
+    if not any(True for _ in _FAREWELLS.scan(said)):
+        return False
+    first = next(iter(_TABLE.scan(said)), None)
+    if first is None or first.value is not _Cue.YES:
+        return True
+    return " ".join(said[first.start : first.end]) in _FAREWELL_YES
+
+
 def parse_yes_no(text: str) -> bool | None:
     """True for yes, False for no, None when unclear or both were said."""
     cues = {hit.value for hit in _TABLE.scan(words(text))}

@@ -47,5 +47,9 @@ def build_bias_prompts(city: City) -> Mapping[Expect, str | None]:
         # read right: no prompt 36, "Is that right?" 43, "Yes. No." 42 (but it
         # dropped the "Yes" of "Yes, and it's really urgent").
         Expect.YES_NO: "Is that right?",
+        # The same for the closing question: with the opening prompt of
+        # services and streets, "No, thank you." was heard as "Oh, thank you."
+        # and "No." as "Hello." (task-success calls, 2026-11-27).
+        Expect.ANYTHING_ELSE: "Is there anything else I can help you with?",
         Expect.DIGITS: None,
     }

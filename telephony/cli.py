@@ -187,6 +187,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     tasks.add_argument(
         "--calls", type=Path, help="a calls file; default: the city's eval/calls.jsonl"
     )
+    tasks.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the calls' database and recordings in DIR (emptied first)",
+    )
     tasks.add_argument("ids", nargs="*", help="only these calls (and none else)")
 
     check = commands.add_parser("check-city", help="validate a city directory")
@@ -242,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from telephony.task_success import run_task_success
 
             calls = args.calls or settings.city_dir / "eval" / "calls.jsonl"
-            return run_task_success(settings, calls, args.ids)
+            return run_task_success(settings, calls, args.ids, keep_dir=args.keep)
         case "check-city":
             try:
                 city = load_city(args.directory)

@@ -9,17 +9,20 @@ the earlier call's case. Calls run in file order on one fresh database, so a
 later call can key in an earlier call's case number: `dtmf:{case:ID}#`.
 
 The caller follows its script whatever the agent asks, with one human habit:
-told "Sorry, I didn't catch that", it says its last line again, more slowly (up
-to twice). It "hears" the agent through the turns the server stores as the call
-goes on. A line misheard as something else usually fails the call.
+told "Sorry, I didn't catch that" or asked "Are you still there?", it says its
+last line again, more slowly (up to twice). It "hears" the agent through the
+turns the server stores as the call goes on. A line misheard as something else
+usually fails the call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import secrets
+import shutil
 import tempfile
 import time
 from collections import Counter
@@ -29,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from audio_fixtures import generate as fixtures
-from dialog.actions import CreateWorkOrder, LookUpCase, WorkOrderDraft
+from dialog.actions import CreateWorkOrder, LookUpCase, Say, WorkOrderDraft
 from dialog.events import (
     CallStarted,
     CaseLookedUp,
@@ -60,8 +63,10 @@ _REPEAT_RATE_WPM = (130, 115)
 # is 1.2 s of silence on the line, well inside the 5 s before "still there?".
 _PACE = 0.25
 _SETTLE_SECONDS = 0.3
-# What the agent says when it did not understand the caller's last words.
-_NOT_CAUGHT = "didn't catch that"
+# What the agent says when it did not understand, or did not hear, the caller's
+# last words: a caller who hears either says them again.
+_NOT_CAUGHT = ("didn't catch that", "Are you still there?")
+_MAX_ANSWERS = 2
 _CASE_PLACEHOLDER = re.compile(r"\{case:([a-z0-9_]+)\}")
 
 
@@ -86,6 +91,10 @@ class ScriptedCall:
     kind: str  # what it exercises: "landmark", "correction", ...
     lines: tuple[str, ...]  # script lines, as `cityline call` reads them
     expected: Expected
+    # What the caller says when the agent asks for something the script
+    # already said but the agent did not get: (words in the agent's question,
+    # the caller's answer), e.g. ("house number", "Forty five.").
+    answers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,7 +111,11 @@ class CallResult:
 
 
 def load_calls(path: Path) -> list[ScriptedCall]:
-    """Read a calls file: one {"id", "kind", "lines", "expect"} object per line."""
+    """Read a calls file: one {"id", "kind", "lines", "expect"} object per line.
+
+    An optional "answers" object maps words of an agent's question to what the
+    caller says when asked it ({"house number": "Forty five."}).
+    """
     calls: list[ScriptedCall] = []
     seen: set[str] = set()
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -122,6 +135,10 @@ def load_calls(path: Path) -> list[ScriptedCall]:
                     address=expect.get("address"),
                     urgency=expect.get("urgency"),
                     same_case_as=expect.get("same_case_as"),
+                ),
+                answers=tuple(
+                    (str(cue), str(answer))
+                    for cue, answer in raw.get("answers", {}).items()
                 ),
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -178,15 +195,21 @@ def dry_run(dialog: Dialog, call: ScriptedCall) -> list[str]:
     order "is created" as case 1000015 and any well-formed case is "found".
     Separates what the dialog gets wrong from what recognition gets wrong.
     """
-    state, _ = dialog.step(CallState(), CallStarted())
+    state, opening = dialog.step(CallState(), CallStarted())
     drafts: list[WorkOrderDraft] = []
     pending: list[Event] = []
+    answers = dict(call.answers)
+    answers_left = {cue: _MAX_ANSWERS for cue in answers}
+    last_said = [a.text for a in opening if isinstance(a, Say)]
 
     def run(event: Event) -> None:
         nonlocal state
         pending.append(event)
         while pending:
             state, actions = dialog.step(state, pending.pop(0))
+            said = [a.text for a in actions if isinstance(a, Say)]
+            if said:
+                last_said[:] = said
             for action in actions:
                 if isinstance(action, CreateWorkOrder):
                     drafts.append(action.draft)
@@ -204,7 +227,16 @@ def dry_run(dialog: Dialog, call: ScriptedCall) -> list[str]:
         elif text.startswith("wait:"):
             run(Silence())
         else:
+            while last_said and (
+                answer := _answer_for(last_said[-1], answers, answers_left)
+            ):
+                run(Utterance(text=answer, confidence=0.9))
             run(Utterance(text=text, confidence=0.9))
+            # The live caller's habit: what was not caught is said again.
+            for _ in _REPEAT_RATE_WPM:
+                if not any(cue in t for cue in _NOT_CAUGHT for t in last_said):
+                    break
+                run(Utterance(text=text, confidence=0.9))
     expected = call.expected
     problems: list[str] = []
     if state.outcome is None or state.outcome.value != expected.outcome:
@@ -264,20 +296,40 @@ def steps_for_call(call: ScriptedCall, voice: str, cases: dict[str, str]) -> lis
     return steps
 
 
+def _answer_for(
+    question: str, answers: dict[str, str], left: dict[str, int]
+) -> str | None:
+    """The answer whose cue the question holds, counted against what is left."""
+    for cue, answer in answers.items():
+        if cue.lower() in question.lower() and left[cue] > 0:
+            left[cue] -= 1
+            return answer
+    return None
+
+
 def _spoken(text: str, voice: str, rate_wpm: int) -> Speak:
     samples, rate_hz = fixtures.speak(text, voice=voice, rate_wpm=rate_wpm, pitch=50)
     return Speak(audio=fixtures.phone_channel(samples, rate_hz), label=text)
 
 
 class _Repeater:
-    """The caller's habit of saying again, more slowly, what was not caught."""
+    """The caller's habits: answering what is asked, and saying again, more
+    slowly, what was not caught."""
 
-    def __init__(self, runtime: Runtime, voice: str) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        voice: str,
+        answers: Sequence[tuple[str, str]] = (),
+    ) -> None:
         self._runtime = runtime
         self._voice = voice
         self._last: Speak | None = None
         self._repeats = 0
         self._turns_seen = 0
+        # Each answer at most twice: a caller does not give up on the first try.
+        self._answers_left = {cue: _MAX_ANSWERS for cue, _ in answers}
+        self._answers = dict(answers)
 
     def spoke(self, step: Step) -> None:
         if isinstance(step, Speak):
@@ -285,13 +337,24 @@ class _Repeater:
 
     async def say_again(self, call_sid: str) -> Speak | None:
         turns = await asyncio.to_thread(self._agent_turns_since_last_look, call_sid)
-        if self._last is None or not any(_NOT_CAUGHT in text for text in turns):
+        answer = self._answer(turns)
+        if answer is not None:
+            return await asyncio.to_thread(_spoken, answer, self._voice, _RATE_WPM)
+        if self._last is None or not any(
+            cue in text for cue in _NOT_CAUGHT for text in turns
+        ):
             return None
         if self._repeats >= len(_REPEAT_RATE_WPM):
             return None
         rate = _REPEAT_RATE_WPM[self._repeats]
         self._repeats += 1
         return await asyncio.to_thread(_spoken, self._last.label, self._voice, rate)
+
+    def _answer(self, turns: Sequence[str]) -> str | None:
+        """The answer to the agent's latest question, if the caller has one."""
+        if not turns:
+            return None
+        return _answer_for(turns[-1], self._answers, self._answers_left)
 
     def _agent_turns_since_last_look(self, call_sid: str) -> list[str]:
         with self._runtime.sessions() as session:
@@ -316,7 +379,7 @@ async def place_calls(
         for index, call in enumerate(calls):
             voice = VOICES[index % len(VOICES)]
             steps = await asyncio.to_thread(steps_for_call, call, voice, cases)
-            repeater = _Repeater(runtime, voice)
+            repeater = _Repeater(runtime, voice, call.answers)
             began = time.perf_counter()
             report = await place_call(
                 base_url=base_url,
@@ -385,13 +448,32 @@ def summarize(results: Sequence[CallResult]) -> str:
     return "\n".join(lines)
 
 
-def run_task_success(settings: Settings, calls_path: Path, only: Sequence[str]) -> int:
-    """Place every call (or those named) on a fresh database; print the figures."""
+def run_task_success(
+    settings: Settings,
+    calls_path: Path,
+    only: Sequence[str],
+    *,
+    keep_dir: Path | None = None,
+) -> int:
+    """Place every call (or those named) on a fresh database; print the figures.
+
+    keep_dir, when given, holds the database and recordings afterwards, so that
+    a failed call can be replayed turn by turn; it is emptied first.
+    """
     calls = load_calls(calls_path)
     if only:
         calls = [call for call in calls if call.id in set(only)]
-    with tempfile.TemporaryDirectory(prefix="cityline-tasks-") as scratch:
-        data_dir = Path(scratch)
+    with contextlib.ExitStack() as scope:
+        if keep_dir is None:
+            data_dir = Path(
+                scope.enter_context(
+                    tempfile.TemporaryDirectory(prefix="cityline-tasks-")
+                )
+            )
+        else:
+            shutil.rmtree(keep_dir, ignore_errors=True)
+            keep_dir.mkdir(parents=True)
+            data_dir = keep_dir
         settings = settings.model_copy(
             update={
                 # The model cache under data_dir stays where it is.

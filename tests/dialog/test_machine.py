@@ -365,6 +365,34 @@ def test_question_the_faq_covers_is_answered(dialog: Dialog) -> None:
     assert isinstance(actions[-1], Hangup)
 
 
+@pytest.mark.parametrize(
+    "closing", ["Oh, thank you.", "Hello, that's all, thanks.", "That's it, bye."]
+)
+def test_served_caller_who_only_says_thanks_hears_goodbye(
+    dialog: Dialog, closing: str
+) -> None:
+    # Whisper hears the "No" of "No, thank you." as "Oh" or "Hello"; the thanks
+    # alone closes the call, and the answered question stays the outcome.
+    call = Conversation(dialog)
+    call.say("What are your office hours?")
+    actions = call.say(closing)
+    assert isinstance(actions[-1], Hangup)
+    assert call.state.outcome is Outcome.FAQ_ANSWERED
+
+
+def test_mumbles_after_anything_else_end_the_call_without_a_person(
+    dialog: Dialog,
+) -> None:
+    call = Conversation(dialog)
+    call.say("What are your office hours?")
+    call.say("Oh")
+    assert "If not, just say no." in call.spoken
+    actions = call.say("Hmm")
+    assert isinstance(actions[-1], Hangup)
+    assert not any(isinstance(a, Transfer) for a in call.actions)
+    assert call.state.outcome is Outcome.FAQ_ANSWERED
+
+
 def test_question_the_faq_does_not_cover_offers_a_person(dialog: Dialog) -> None:
     call = Conversation(dialog)
     call.say("Why is the sky blue?")

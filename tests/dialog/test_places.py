@@ -117,6 +117,17 @@ def test_described_place_is_filed_for_the_dispatcher(dialog: Dialog) -> None:
     )
 
 
+@pytest.mark.parametrize("unsure", ["I'm not sure, sorry.", "I don't really know."])
+def test_not_knowing_is_not_a_description_of_the_place(
+    dialog: Dialog, unsure: str
+) -> None:
+    # A caller who cannot say where it is, nor describe it, needs a person.
+    call = _two_unusable_addresses(dialog)
+    call.say(unsure)
+    assert any(isinstance(a, Transfer) for a in call.actions)
+    assert "pass on your words" not in call.spoken
+
+
 def test_third_unusable_answer_goes_to_a_person(dialog: Dialog) -> None:
     call = _two_unusable_addresses(dialog)
     call.say("hmm okay")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.yes_no import parse_yes_no
+from nlu.yes_no import is_farewell, is_unsure, parse_yes_no
 
 
 @pytest.mark.parametrize(
@@ -82,3 +82,38 @@ def test_no_answers_are_false(text: str) -> None:
 )
 def test_unclear_answers_are_none(text: str) -> None:
     assert parse_yes_no(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "closes"),
+    [
+        ("Oh, thank you.", True),
+        ("No, thanks.", True),
+        ("That's all.", True),
+        ("That's it, bye.", True),
+        ("Okay, thanks, have a good day.", True),
+        ("I'm good.", True),
+        ("Yes, thank you, there's one more thing.", False),
+        ("There's a pothole on Main Street.", False),
+        ("Hello.", False),
+    ],
+)
+def test_farewells_close_the_call(text: str, closes: bool) -> None:
+    assert is_farewell(text) is closes
+
+
+@pytest.mark.parametrize(
+    ("text", "unsure"),
+    [
+        ("I'm not sure, sorry.", True),
+        ("Uh, I don't really know.", True),
+        ("No idea.", True),
+        (
+            "Not sure of the number, it's behind the old red barn past the bridge.",
+            False,
+        ),
+        ("It's on Maple Avenue.", False),
+    ],
+)
+def test_short_not_knowing_is_unsure(text: str, unsure: bool) -> None:
+    assert is_unsure(text) is unsure

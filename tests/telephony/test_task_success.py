@@ -75,6 +75,32 @@ def test_wrong_expectation_is_reported(dialog: Dialog, tmp_path: Path) -> None:
     assert problems == ["service 'REQPOTHL', expected 'STRLGTOUT'"]
 
 
+@pytest.mark.parametrize("answered", [True, False])
+def test_caller_answers_what_the_agent_asks_for(
+    dialog: Dialog, tmp_path: Path, answered: bool
+) -> None:
+    # The first line gives no house number: only a caller who answers the
+    # agent's question gets the right address filed.
+    row = {
+        "id": "number_asked",
+        "kind": "slots over several turns",
+        "lines": ["There's a pothole on Maple Avenue.", "Yes.", "No."],
+        "answers": {"What is the house number": "Four twelve."} if answered else {},
+        "expect": {
+            "outcome": "work_order_created",
+            "service_code": "REQPOTHL",
+            "address": "412 Maple Avenue",
+        },
+    }
+    path = tmp_path / "calls.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    [call] = load_calls(path)
+    assert call.answers == (
+        (("What is the house number", "Four twelve."),) if answered else ()
+    )
+    assert (dry_run(dialog, call) == []) is answered
+
+
 def test_case_of_a_later_call_is_refused(tmp_path: Path) -> None:
     rows = [
         {
