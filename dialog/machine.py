@@ -73,7 +73,9 @@ _MAX_CASE_ATTEMPTS = 3
 _MAX_REPEATS = 2
 # Shortest case number worth looking up when it is spoken, not keyed.
 _MIN_SPOKEN_CASE_DIGITS = 5
-_BARE_NUMBER = re.compile(r"\b(\d{1,6})\b")
+# Asked for a house number, "forty five" may come back as "45th": with no street
+# of that name it is the number.
+_BARE_NUMBER = re.compile(r"\b(\d{1,6})(?:st|nd|rd|th)?\b")
 
 
 class Dialog:

@@ -215,6 +215,7 @@ class StreetIndex:
             key + form.suffix for key, form in zip(name_keys, self._forms, strict=True)
         ]
         self._name_keys = name_keys
+        self._name_digits = np.array([_digits(key) for key in name_keys])
         self._name_sounds = [phonetic_key(key) for key in name_keys]
         self._full_keys = full_keys
         self._full_sounds = [phonetic_key(key) for key in full_keys]
@@ -343,6 +344,12 @@ class StreetIndex:
         said_suffix = np.array([count > 0 for count in suffix_counts])[:, None]
         by_full = np.where(has_suffix | said_suffix, 0.0, full_scores)
         scores = np.maximum(by_name, by_full)
+        # A number in a name is heard exactly or not at all: "45th" and "15th
+        # Avenue" are not 5th Avenue, however alike they spell.
+        span_digits = np.array([_digits(key) for key in keys])
+        scores = np.where(
+            span_digits[:, None] == self._name_digits[None, :], scores, 0.0
+        )
         hits: list[_Hit] = []
         for row in np.flatnonzero(scores.max(axis=1) >= _CANDIDATE_FLOOR):
             span = spans[row]
@@ -516,6 +523,10 @@ def _fused(
 @lru_cache(maxsize=8192)
 def _cached_key(key: str) -> str:
     return phonetic_key(key)
+
+
+def _digits(key: str) -> str:
+    return "".join(ch for ch in key if ch.isdigit())
 
 
 def _canonical_suffix(word: str) -> str:

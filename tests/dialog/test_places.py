@@ -248,3 +248,13 @@ def test_address_given_for_the_problem_is_kept(dialog: Dialog) -> None:
     call.say("The streetlight is out.")
     assert call.phase() is Phase.CONFIRM
     assert "streetlight out at 412 Maple Avenue, high urgency" in call.spoken
+
+
+@pytest.mark.parametrize("answer", ["45th.", "Forty five.", "Number 45."])
+def test_house_number_asked_for_is_taken_as_heard(dialog: Dialog, answer: str) -> None:
+    call = Conversation(dialog)
+    call.say("I keep seeing rats in the alley on Maple Street.")
+    assert "house number on Maple Street" in call.spoken
+    call.say(answer)
+    assert call.phase() is Phase.CONFIRM
+    assert "at 45 Maple Street," in call.spoken

@@ -76,3 +76,16 @@ def test_landmark_offers_no_same_name_streets(places: Locator) -> None:
 def test_no_place_in_vague_words(places: Locator, text: str) -> None:
     match = places.find(text)
     assert match is None or match.landmark is None
+
+
+@pytest.mark.parametrize("text", ["45th.", "15th Avenue", "55th Avenue"])
+def test_numbered_street_needs_its_own_number(places: Locator, text: str) -> None:
+    # Alike in spelling, but 45 is not 5: none of these is 5th Avenue.
+    found = places.find(text)
+    assert found is None or found.street.full_name != "5th Avenue"
+
+
+def test_numbered_street_said_exactly_is_found(places: Locator) -> None:
+    found = places.find("the corner of Main and Fifth")
+    assert found is not None
+    assert found.spoken == "Main Street and 5th Avenue"
