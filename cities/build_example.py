@@ -299,7 +299,7 @@ SPOKEN: dict[str, Spoken] = {
     ),
     "SDWRPR": Spoken(
         spoken_name="broken sidewalk",
-        question="Is the sidewalk cracked, raised up, or missing a piece?",
+        question="Is the sidewalk cracked, broken, or lifted up?",
         synonyms=(
             "sidewalk repair",
             "cracked sidewalk",

@@ -75,6 +75,7 @@ _MAX_REPEATS = 2
 _MIN_SPOKEN_CASE_DIGITS = 5
 # Asked for a house number, "forty five" may come back as "45th": with no street
 # of that name it is the number.
+_YES_NO_KEYS = {"1": "yes", "2": "no"}  # offered with "Please say yes, or no."
 _BARE_NUMBER = re.compile(r"\b(\d{1,6})(?:st|nd|rd|th)?\b")
 
 
@@ -494,6 +495,9 @@ class Dialog:
             return self._transfer(state, self.prompts.fixed("transfer"))
         if digit == "1" and state.phase in (Phase.OPENING, Phase.ANYTHING_ELSE):
             return self._ask_case_number(state)
+        if digit in _YES_NO_KEYS and _EXPECT[state.phase] is Expect.YES_NO:
+            # A bad line can lose a spoken "no" three times; keys always get through.
+            return self._on_utterance(state, _YES_NO_KEYS[digit])
         return state, []
 
     def _on_silence(self, state: CallState) -> Step:

@@ -66,7 +66,7 @@ class Prompts:
                 "Please type the house number, then press pound. "
                 "Or, tell me what's near the place."
             ),
-            "ask_yes_no": "Please say yes, or no.",
+            "ask_yes_no": "Please say yes, or no. Or press 1 for yes, or 2 for no.",
             "ask_correction": (
                 "What should I change? The problem, the address, or the urgency?"
             ),

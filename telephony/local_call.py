@@ -113,7 +113,7 @@ class CallReport:
 
 
 # Asked with the call's sid at each of the caller's turns: speech to repeat, or None.
-SayAgain = Callable[[str], Awaitable[Speak | None]]
+SayAgain = Callable[[str], Awaitable[Speak | Press | None]]
 
 
 class _Line:
@@ -368,6 +368,21 @@ class _Caller:
                 self._line.speech_ended_at = time.perf_counter()
         self._line.has_reply = False
 
+    async def _press(self, digits: str) -> None:
+        for digit in digits:
+            await self._send(
+                {
+                    "event": "dtmf",
+                    "streamSid": self._stream_sid,
+                    "dtmf": {"track": "inbound_track", "digit": digit},
+                }
+            )
+            for _ in range(10):
+                await self._frame(SILENCE_FRAME)
+        # Keys get an answer too (a prompt, a status), unless the caller is
+        # midway through a number: then the wait times out.
+        self._line.has_reply = False
+
     async def _repeat_if_asked(self) -> bool:
         """Say again what the agent did not catch; whether anything was said."""
         said = False
@@ -375,7 +390,10 @@ class _Caller:
             again = await self._say_again(self._line.report.call_sid)
             if again is None:
                 break
-            await self._speak(again)
+            if isinstance(again, Press):
+                await self._press(again.digits)
+            else:
+                await self._speak(again)
             await self._wait_for_turn()
             said = True
         return said
@@ -404,19 +422,7 @@ class _Caller:
                 case Speak():
                     await self._speak(step)
                 case Press():
-                    for digit in step.digits:
-                        await self._send(
-                            {
-                                "event": "dtmf",
-                                "streamSid": self._stream_sid,
-                                "dtmf": {"track": "inbound_track", "digit": digit},
-                            }
-                        )
-                        for _ in range(10):
-                            await self._frame(SILENCE_FRAME)
-                    # Keys get an answer too (a prompt, a status), unless the
-                    # caller is midway through a number: then the wait times out.
-                    line.has_reply = False
+                    await self._press(step.digits)
                 case Pause():
                     audio = step.audio or b""
                     frames = list(split_frames(audio, FRAME_BYTES)) if audio else []

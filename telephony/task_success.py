@@ -10,7 +10,8 @@ later call can key in an earlier call's case number: `dtmf:{case:ID}#`.
 
 The caller follows its script whatever the agent asks, with one human habit:
 told "Sorry, I didn't catch that" or asked "Are you still there?", it says its
-last line again, more slowly (up to twice). It "hears" the agent through the
+last line again, more slowly (up to twice), or presses the key for its yes or
+no when offered one. It "hears" the agent through the
 turns the server stores as the call goes on. A line misheard as something else
 usually fails the call.
 """
@@ -45,8 +46,9 @@ from dialog.events import (
 )
 from dialog.machine import Dialog
 from dialog.state import CallState
+from nlu.yes_no import parse_yes_no
 from telephony.call_scripts import parse_script_line
-from telephony.local_call import Speak, Step, place_call
+from telephony.local_call import Press, Speak, Step, place_call
 from telephony.runtime import Runtime, build_runtime
 from telephony.server import running_server
 from telephony.settings import Settings
@@ -67,6 +69,7 @@ _SETTLE_SECONDS = 0.3
 # last words: a caller who hears either says them again.
 _NOT_CAUGHT = ("didn't catch that", "Are you still there?")
 _MAX_ANSWERS = 2
+_YES_NO_KEYS = "press 1 for yes"
 _CASE_PLACEHOLDER = re.compile(r"\{case:([a-z0-9_]+)\}")
 
 
@@ -335,11 +338,16 @@ class _Repeater:
         if isinstance(step, Speak):
             self._last, self._repeats = step, 0
 
-    async def say_again(self, call_sid: str) -> Speak | None:
+    async def say_again(self, call_sid: str) -> Speak | Press | None:
         turns = await asyncio.to_thread(self._agent_turns_since_last_look, call_sid)
         answer = self._answer(turns)
         if answer is not None:
             return await asyncio.to_thread(_spoken, answer, self._voice, _RATE_WPM)
+        if self._last is not None and any(_YES_NO_KEYS in text for text in turns):
+            # Offered keys for a yes or no that was not heard, a caller uses them.
+            meant = parse_yes_no(self._last.label)
+            if meant is not None:
+                return Press(digits="1" if meant else "2")
         if self._last is None or not any(
             cue in text for cue in _NOT_CAUGHT for text in turns
         ):

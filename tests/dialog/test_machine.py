@@ -432,3 +432,18 @@ def test_no_its_urgent_at_confirmation_changes_only_the_urgency(dialog: Dialog) 
     call.say("No, it's urgent, a kid could fall in.")
     assert call.phase() is Phase.CONFIRM
     assert call.spoken == "A pothole at 1420 Elm Street, high urgency. Is that right?"
+
+
+def test_keys_answer_the_read_back_when_words_do_not_get_through(
+    dialog: Dialog,
+) -> None:
+    call = Conversation(dialog)
+    call.say("There's a pothole at 1420 Elm Street.")
+    call.say("Oh")
+    assert "press 1 for yes, or 2 for no" in call.spoken
+    call.keys("2")
+    assert call.phase() is Phase.ASK_CORRECTION
+    call.say("The address.")
+    call.say("412 Maple Avenue.")
+    call.keys("1")
+    assert any(isinstance(a, CreateWorkOrder) for a in call.actions)
