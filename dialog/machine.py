@@ -401,7 +401,7 @@ class Dialog:
 
     def _on_correction(self, state: CallState, text: str) -> Step:
         filled, changed = self._fill(state, text, overwrite=True)
-        if changed:
+        if changed and not _only_guessed_between_two(state, filled):
             return self._next_question(filled)
         part = which_part(text)
         if part is None:
@@ -734,6 +734,18 @@ def _is_street_only(location: AddressMatch) -> bool:
         location.house_number is None
         and location.cross_street is None
         and location.landmark is None
+    )
+
+
+def _only_guessed_between_two(before: CallState, after: CallState) -> bool:
+    """Nothing filled but an "A, or B?" pair: after "What should I change?",
+    a two-word mishearing ("They're red" for "The address") is no answer."""
+    old, new = before.report, after.report
+    return (
+        bool(after.category_choices)
+        and new.service_code is None
+        and new.location == old.location
+        and new.urgency == old.urgency
     )
 
 

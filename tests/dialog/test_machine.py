@@ -447,3 +447,19 @@ def test_keys_answer_the_read_back_when_words_do_not_get_through(
     call.say("412 Maple Avenue.")
     call.keys("1")
     assert any(isinstance(a, CreateWorkOrder) for a in call.actions)
+
+
+def test_a_guess_between_two_services_is_no_answer_to_what_to_change(
+    dialog: Dialog,
+) -> None:
+    # "The address." misheard as "They're red." once made the agent ask
+    # "Is that a loud construction site, or a broken traffic signal?"
+    call = Conversation(dialog)
+    call.say("There's a pothole at 1420 Elm Street.")
+    call.say("No.")
+    call.say("They're red.")
+    assert call.phase() is Phase.ASK_CORRECTION
+    assert call.spoken.endswith("Please say the problem, the address, or the urgency.")
+    call.say("412 Maple Avenue.")
+    assert call.phase() is Phase.CONFIRM
+    assert "A pothole at 412 Maple Avenue" in call.spoken
