@@ -113,7 +113,8 @@ def is_question(text: str) -> bool:
     ask ("I was wondering"). Generic English only; nothing of any city.
     """
     if text.rstrip().endswith("?"):
-        return True
+        # "Hello?" asks only whether anyone is there.
+        return any(word not in _LEAD_INS for word in words(text))
     for clause in _CLAUSES.split(text):
         tokens = list(words(clause))
         while tokens and tokens[0] in _LEAD_INS:

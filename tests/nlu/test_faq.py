@@ -166,6 +166,8 @@ def test_empty_faq_matches_nothing() -> None:
         ("no", False),
         ("1420 Elm Street", False),
         ("", False),
+        ("Hello?", False),
+        ("Um, hello?", False),
     ],
 )
 def test_is_question(text: str, expected: bool) -> None:
