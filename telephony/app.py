@@ -10,11 +10,20 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
 
+from console.routes import (
+    STATIC_DIR,
+    ConsoleConfig,
+    LoginRequired,
+    login_redirect_handler,
+    make_console_router,
+)
+from nlu.city import load_city
 from telephony.bridge import CallSession
 from telephony.runtime import Runtime, build_runtime
 from telephony.settings import Settings
@@ -63,6 +72,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             app.state.runtime.close()
 
     app = FastAPI(title="Cityline", lifespan=lifespan)
+    # The console's filters name the city's services and departments; reading
+    # the city's files is quick, the models wait for the lifespan.
+    city = runtime.city if runtime is not None else load_city(settings.city_dir)
     validator = RequestValidator(settings.twilio_auth_token)
     public = settings.public_url.rstrip("/")
 
@@ -152,6 +164,22 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.include_router(
         make_router(get_session), prefix="/api", dependencies=[Depends(api_token_only)]
     )
+
+    app.include_router(
+        make_console_router(
+            get_session,
+            ConsoleConfig(
+                session_hours=settings.console_session_hours,
+                secure_cookies=public.startswith("https://"),
+                recordings_dir=settings.recordings_dir,
+                services={s.code: s.name for s in city.services},
+                departments={d.code: d.name for d in city.departments},
+            ),
+        )
+    )
+    app.add_exception_handler(LoginRequired, login_redirect_handler)
+    # Style and script only: they hold no data, and the sign-in page needs them.
+    app.mount("/console/static", StaticFiles(directory=STATIC_DIR), "console")
 
     @app.get("/health")
     async def health() -> dict[str, str]:

@@ -195,6 +195,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     tasks.add_argument("ids", nargs="*", help="only these calls (and none else)")
 
+    account = commands.add_parser(
+        "add-account",
+        help="create a console account: a supervisor, or a department's dispatcher",
+    )
+    account.add_argument("username")
+    account.add_argument(
+        "--dispatcher-of",
+        metavar="DEPARTMENT",
+        help="a dispatcher of this department code (default: a supervisor)",
+    )
+    account.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin instead of asking",
+    )
+
     check = commands.add_parser("check-city", help="validate a city directory")
     check.add_argument("directory", type=Path)
 
@@ -249,6 +265,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             calls = args.calls or settings.city_dir / "eval" / "calls.jsonl"
             return run_task_success(settings, calls, args.ids, keep_dir=args.keep)
+        case "add-account":
+            from telephony.account_command import add_account
+
+            return add_account(
+                settings,
+                username=args.username,
+                department_code=args.dispatcher_of,
+                password_from_stdin=args.password_stdin,
+            )
         case "check-city":
             try:
                 city = load_city(args.directory)

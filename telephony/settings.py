@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     # A report joins an open work order for the same problem and place that is
     # at most this old, instead of opening a new one.
     duplicate_window_days: float = 14.0
+    console_session_hours: float = 12.0  # a console sign-in lasts a shift
     # Concurrent recognitions; whisper already uses stt_threads cores each.
     stt_workers: int = 1
 

@@ -33,6 +33,11 @@ class CallOutcome(StrEnum):
     ENDED = "ended"  # the caller finished without a report or a status
 
 
+class Role(StrEnum):
+    SUPERVISOR = "supervisor"  # everything
+    DISPATCHER = "dispatcher"  # the work orders of one department
+
+
 class Speaker(StrEnum):
     CALLER = "caller"
     AGENT = "agent"
@@ -129,3 +134,30 @@ class CallTurn(Base):
     slots_json: Mapped[str | None] = mapped_column(Text)  # slot values after the turn
 
     call: Mapped[Call] = relationship(back_populates="turns")
+
+
+class Account(Base):
+    """A console user: a supervisor, or a dispatcher of one department."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2id, encoded
+    role: Mapped[str] = mapped_column(String(16))
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsoleSession(Base):
+    """A signed-in browser. Only a hash of its cookie is kept."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    account: Mapped[Account] = relationship()

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from workorders.models import Role
+
 
 class NewWorkOrder(BaseModel):
     """A confirmed report, ready to be stored and routed."""
@@ -86,3 +88,42 @@ class CallOut(BaseModel):
     case_number: str | None
     recording_path: str | None
     turns: list[CallTurnOut]
+
+
+class AccountOut(BaseModel):
+    """A console account, without its password hash."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    username: str
+    role: Role
+    department_code: str | None  # set for dispatchers only
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role is Role.SUPERVISOR
+
+
+class CallSummary(BaseModel):
+    """One row of the console's call list."""
+
+    model_config = ConfigDict(frozen=True)
+
+    call_sid: str
+    caller_number: str | None  # masked by whoever shows it
+    started_at: datetime
+    duration_seconds: float | None  # None while the call is in progress
+    outcome: str
+    case_number: str | None
+    service_name: str | None
+    worst_response_seconds: float | None  # slowest reply, end of speech to reply
+
+
+class CallPage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    calls: list[CallSummary]
+    total: int
+    page: int
+    page_size: int

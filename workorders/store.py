@@ -342,3 +342,39 @@ def get_call(session: Session, *, call_sid: str) -> CallOut:
         recording_path=call.recording_path,
         turns=[CallTurnOut.model_validate(turn) for turn in call.turns],
     )
+
+
+def list_work_orders(
+    session: Session,
+    *,
+    department_code: str | None = None,
+    status: str | None = None,
+    limit: int = 200,
+) -> list[WorkOrderOut]:
+    """Work orders, newest first, narrowed to a department and a status if given."""
+    query = select(WorkOrder).options(
+        selectinload(WorkOrder.history), selectinload(WorkOrder.department)
+    )
+    if department_code:
+        query = query.where(WorkOrder.department_code == department_code)
+    if status:
+        query = query.where(WorkOrder.status == status)
+    rows = session.scalars(
+        query.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(limit)
+    ).all()
+    return [_work_order_out(order) for order in rows]
+
+
+def calls_for_work_order(session: Session, *, case_number: str) -> list[str]:
+    """CallSids of the calls that created or joined the case, oldest first.
+
+    Raises: CaseNotFound.
+    """
+    order = _order_row(session, case_number)
+    return list(
+        session.scalars(
+            select(Call.call_sid)
+            .where(Call.work_order_id == order.id)
+            .order_by(Call.started_at, Call.id)
+        )
+    )

@@ -1,0 +1,331 @@
+"""The supervisor console through the app: sign-in, calls, work orders, security."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from console.auth import hash_password
+from console.routes import PREFIX
+from telephony.app import create_app
+from telephony.call_scripts import DEMO_SCRIPT
+from telephony.runtime import Runtime
+from telephony.settings import Settings
+from tests.telephony.conftest import call
+from workorders import accounts, store
+from workorders.models import Role, WorkOrderStatus
+from workorders.schemas import NewWorkOrder
+
+PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app_runtime(request: pytest.FixtureRequest) -> Runtime:
+    name = "runtime" if request.param == "sqlite" else "postgres_runtime"
+    found: Runtime = request.getfixturevalue(name)
+    with found.sessions() as session:
+        accounts.create_account(
+            session,
+            username="sam",
+            password_hash=hash_password(PASSWORD),
+            role=Role.SUPERVISOR,
+        )
+        accounts.create_account(
+            session,
+            username="dana",
+            password_hash=hash_password(PASSWORD),
+            role=Role.DISPATCHER,
+            department_code=_department_of(found, "REQPOTHL"),
+        )
+    return found
+
+
+@pytest.fixture
+def browser(settings: Settings, app_runtime: Runtime) -> Iterator[TestClient]:
+    # https base URL: the session cookie is Secure, as behind the city's proxy.
+    with TestClient(
+        create_app(settings, app_runtime), base_url="https://testserver"
+    ) as client:
+        yield client
+
+
+def _department_of(runtime: Runtime, service_code: str) -> str:
+    return runtime.router.route(service_code).department_code
+
+
+def _csrf(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found is not None, "no CSRF token in the page"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> int:
+    form = client.get(f"{PREFIX}/login")
+    response = client.post(
+        f"{PREFIX}/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": _csrf(form.text),
+        },
+        follow_redirects=False,
+    )
+    return response.status_code
+
+
+def _order(runtime: Runtime, service_code: str, address: str) -> str:
+    with runtime.sessions() as session:
+        created = store.create_work_order(
+            session,
+            router=runtime.router,
+            new=NewWorkOrder(
+                service_code=service_code,
+                address=address,
+                house_number=None,
+                street=None,
+                cross_street=None,
+                description="test",
+                urgency="normal",
+                caller_number="+16175550123",
+            ),
+        )
+    return created.case_number
+
+
+def test_every_console_route_refuses_an_anonymous_request(
+    browser: TestClient,
+) -> None:
+    every = [
+        route
+        for entry in browser.app.routes  # type: ignore[attr-defined]
+        # Included routers sit in the app as one entry holding their routes.
+        for route in getattr(getattr(entry, "original_router", None), "routes", [entry])
+    ]
+    routes = [
+        r
+        for r in every
+        if isinstance(r, APIRoute)
+        and r.path.startswith(PREFIX)
+        and r.path != f"{PREFIX}/login"
+    ]
+    assert len(routes) >= 10
+    for route in routes:
+        path = re.sub(r"\{[^}]+\}", "1", route.path)
+        for method in route.methods or ():
+            response = browser.request(method, path, follow_redirects=False)
+            if path.startswith(f"{PREFIX}/api/"):
+                assert response.status_code == 401, (method, path)
+            else:
+                assert response.status_code == 303, (method, path)
+                assert response.headers["location"] == f"{PREFIX}/login"
+
+
+def test_wrong_password_is_refused_then_rate_limited(browser: TestClient) -> None:
+    for _ in range(5):
+        assert sign_in(browser, "sam", "wrong password!") == 401
+    # The sixth try is refused even with the right password.
+    assert sign_in(browser, "sam") == 429
+
+
+def test_unknown_name_and_wrong_password_get_the_same_answer(
+    browser: TestClient,
+) -> None:
+    form = browser.get(f"{PREFIX}/login")
+    answers = [
+        browser.post(
+            f"{PREFIX}/login",
+            data={
+                "username": name,
+                "password": "nope nope",
+                "csrf_token": _csrf(form.text),
+            },
+        )
+        for name in ("sam", "nobody")
+    ]
+    assert [a.status_code for a in answers] == [401, 401]
+    assert all("Wrong name or password." in a.text for a in answers)
+
+
+def test_session_cookie_is_httponly_samesite_and_secure(browser: TestClient) -> None:
+    form = browser.get(f"{PREFIX}/login")
+    response = browser.post(
+        f"{PREFIX}/login",
+        data={"username": "sam", "password": PASSWORD, "csrf_token": _csrf(form.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    cookie = next(
+        h for h in response.headers.get_list("set-cookie") if "cityline_session=" in h
+    )
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+    assert "Secure" in cookie
+
+
+def test_sign_in_form_without_its_csrf_token_is_refused(browser: TestClient) -> None:
+    browser.get(f"{PREFIX}/login")
+    response = browser.post(
+        f"{PREFIX}/login", data={"username": "sam", "password": PASSWORD}
+    )
+    assert response.status_code == 403
+
+
+def test_status_form_without_csrf_token_is_refused(
+    browser: TestClient, app_runtime: Runtime
+) -> None:
+    case = _order(app_runtime, "REQPOTHL", "1420 Elm Street")
+    assert sign_in(browser, "sam") == 303
+    response = browser.post(
+        f"{PREFIX}/work-orders/{case}/status", data={"status": "resolved"}
+    )
+    assert response.status_code == 403
+    with app_runtime.sessions() as session:
+        assert store.get_work_order(session, case_number=case).status == "received"
+
+
+def test_supervisor_moves_a_work_order_with_a_note(
+    browser: TestClient, app_runtime: Runtime
+) -> None:
+    case = _order(app_runtime, "REQPOTHL", "1420 Elm Street")
+    assert sign_in(browser, "sam") == 303
+    page = browser.get(f"{PREFIX}/work-orders/{case}")
+    assert page.status_code == 200
+    response = browser.post(
+        f"{PREFIX}/work-orders/{case}/status",
+        data={
+            "status": "in_progress",
+            "note": "crew sent",
+            "csrf_token": _csrf(page.text),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    with app_runtime.sessions() as session:
+        order = store.get_work_order(session, case_number=case)
+    assert order.status == WorkOrderStatus.IN_PROGRESS
+    last = order.history[-1]
+    assert (last.status, last.note, last.changed_by) == (
+        "in_progress",
+        "crew sent",
+        "sam",
+    )
+    assert "crew sent" in browser.get(f"{PREFIX}/work-orders/{case}").text
+
+
+def test_dispatcher_sees_only_their_departments_orders(
+    browser: TestClient, app_runtime: Runtime
+) -> None:
+    own = _order(app_runtime, "REQPOTHL", "1420 Elm Street")
+    other_code = next(
+        s.code
+        for s in app_runtime.city.services
+        if _department_of(app_runtime, s.code)
+        != _department_of(app_runtime, "REQPOTHL")
+    )
+    other = _order(app_runtime, other_code, "88 Washington Street")
+    assert sign_in(browser, "dana") == 303
+    listed = browser.get(f"{PREFIX}/api/work-orders").json()
+    assert [o["case_number"] for o in listed] == [own]
+    # Asking for another department by name changes nothing.
+    department = _department_of(app_runtime, other_code)
+    listed = browser.get(f"{PREFIX}/api/work-orders?department={department}").json()
+    assert [o["case_number"] for o in listed] == [own]
+    assert browser.get(f"{PREFIX}/work-orders/{other}").status_code == 403
+    page = browser.get(f"{PREFIX}/work-orders/{own}")
+    response = browser.post(
+        f"{PREFIX}/work-orders/{other}/status",
+        data={"status": "resolved", "csrf_token": _csrf(page.text)},
+    )
+    assert response.status_code == 403
+    # Calls hold residents' voices: supervisors only.
+    assert browser.get(f"{PREFIX}/api/calls").status_code == 403
+
+
+def test_signing_out_ends_the_session(browser: TestClient) -> None:
+    assert sign_in(browser, "sam") == 303
+    page = browser.get(f"{PREFIX}/calls")
+    assert page.status_code == 200
+    browser.post(f"{PREFIX}/logout", data={"csrf_token": _csrf(page.text)})
+    assert browser.get(f"{PREFIX}/api/calls").status_code == 401
+
+
+def test_supervisor_replays_a_real_call_turn_by_turn(
+    browser: TestClient, settings: Settings, app_runtime: Runtime
+) -> None:
+    placed = call(settings, app_runtime, list(DEMO_SCRIPT))
+    assert placed.order is not None
+    assert sign_in(browser, "sam") == 303
+
+    listing = browser.get(f"{PREFIX}/calls")
+    assert placed.call.call_sid in listing.text
+    assert placed.order.case_number in listing.text
+    rows = browser.get(f"{PREFIX}/api/calls").json()
+    assert rows["total"] == 1
+    assert rows["calls"][0]["outcome"] == "work_order_created"
+    assert rows["calls"][0]["worst_response_seconds"] > 0
+
+    page = browser.get(f"{PREFIX}/calls/{placed.call.call_sid}")
+    assert page.status_code == 200
+    for turn in placed.call.turns:
+        assert turn.text.replace("'", "&#39;") in page.text
+    caller_turn = next(t for t in placed.call.turns if t.speaker == "caller")
+    audio_url = (
+        f"{PREFIX}/calls/{placed.call.call_sid}/turns/{caller_turn.turn_index}/audio"
+    )
+    assert audio_url in page.text
+    whole = browser.get(audio_url)
+    assert whole.status_code == 200
+    assert whole.headers["content-type"] == "audio/wav"
+    assert whole.content[:4] == b"RIFF"
+    # The browser's player seeks with Range requests.
+    part = browser.get(audio_url, headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206
+    assert len(part.content) == 100
+    recording = browser.get(f"{PREFIX}/calls/{placed.call.call_sid}/recording")
+    assert recording.status_code == 200 and recording.content[:4] == b"RIFF"
+
+
+def test_filters_find_calls_by_outcome_and_case_number(
+    browser: TestClient, settings: Settings, app_runtime: Runtime
+) -> None:
+    placed = call(settings, app_runtime, list(DEMO_SCRIPT))
+    assert placed.order is not None
+    assert sign_in(browser, "sam") == 303
+    api = f"{PREFIX}/api/calls"
+    assert (
+        browser.get(api, params={"outcome": "work_order_created"}).json()["total"] == 1
+    )
+    assert browser.get(api, params={"outcome": "emergency"}).json()["total"] == 0
+    by_case = browser.get(api, params={"q": placed.order.case_number}).json()
+    assert by_case["total"] == 1
+    by_word = browser.get(api, params={"q": "pothole"}).json()
+    assert by_word["total"] == 1
+    assert browser.get(api, params={"q": "zebra crossing"}).json()["total"] == 0
+    assert browser.get(api, params={"service": "REQPOTHL"}).json()["total"] == 1
+    # The filter form sends every field, empty ones as "".
+    empty = {"day": "", "outcome": "", "service": "", "q": ""}
+    assert browser.get(f"{PREFIX}/calls", params=empty).status_code == 200
+    assert browser.get(api, params={"day": "yesterday"}).status_code == 422
+
+
+def test_phone_numbers_are_masked_in_pages_and_api(
+    browser: TestClient, settings: Settings, app_runtime: Runtime
+) -> None:
+    placed = call(settings, app_runtime, list(DEMO_SCRIPT))
+    number = placed.call.caller_number
+    assert number and len(number) > 6
+    assert sign_in(browser, "sam") == 303
+    bodies = [
+        browser.get(f"{PREFIX}/calls").text,
+        browser.get(f"{PREFIX}/calls/{placed.call.call_sid}").text,
+        browser.get(f"{PREFIX}/api/calls").text,
+        browser.get(f"{PREFIX}/api/calls/{placed.call.call_sid}").text,
+    ]
+    for body in bodies:
+        assert number not in body
+        assert number[-4:] in body
