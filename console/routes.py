@@ -26,11 +26,19 @@ from console.auth import (
     tokens_match,
     verify_password,
 )
+from console.health import LineHealth, health_charts, line_health
 from workorders import accounts, store
 from workorders.call_list import CallFilter, list_calls
 from workorders.models import CallOutcome, WorkOrderStatus
 from workorders.privacy import mask_phone
-from workorders.schemas import AccountOut, CallOut, CallPage, WorkOrderOut
+from workorders.routing import Router, UnknownServiceError
+from workorders.schemas import (
+    AccountOut,
+    AddressParts,
+    CallOut,
+    CallPage,
+    WorkOrderOut,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +59,10 @@ class ConsoleConfig:
     recordings_dir: Path  # audio is served from under here, nowhere else
     services: dict[str, str]  # service code -> name, for the category filter
     departments: dict[str, str]  # department code -> name
+    router: Router  # re-routes an order whose service is corrected
+    # Reads a corrected address against the city's streets; None if it names none.
+    read_address: Callable[[str], AddressParts | None]
+    sorry_prompt: str  # the agent's "didn't catch that": the health page counts it
 
 
 class CallQuery(BaseModel):
@@ -363,6 +375,34 @@ def make_console_router(
     def call_recording(call_sid: str, user: User, session: SessionDep) -> FileResponse:
         return audio_file(call_for(session, user, call_sid).recording_path)
 
+    # -- the line's health ---------------------------------------------------------
+
+    @router.get("/api/health", response_model=LineHealth)
+    def api_health(
+        user: User, session: SessionDep, days: Annotated[int, Query(ge=1, le=92)] = 14
+    ) -> LineHealth:
+        """Calls per day, containment, durations, latency, confidence, repeats."""
+        if not user.account.is_supervisor:
+            raise HTTPException(status_code=403, detail="supervisors only")
+        return line_health(session, sorry_prompt=config.sorry_prompt, days=days)
+
+    @router.get("/health", include_in_schema=False)
+    def health_page(
+        request: Request,
+        user: User,
+        session: SessionDep,
+        days: Annotated[int, Query(ge=1, le=92)] = 14,
+    ) -> Response:
+        health = api_health(user, session, days)
+        return page(
+            request,
+            "health.html",
+            user,
+            health=health,
+            charts=health_charts(health),
+            days=days,
+        )
+
     # -- work orders -------------------------------------------------------------
 
     @router.get("/api/work-orders", response_model=list[WorkOrderOut])
@@ -401,7 +441,11 @@ def make_console_router(
 
     @router.get("/work-orders/{case_number}", include_in_schema=False)
     def work_order_page(
-        request: Request, case_number: str, user: User, session: SessionDep
+        request: Request,
+        case_number: str,
+        user: User,
+        session: SessionDep,
+        error: str | None = None,
     ) -> Response:
         order = order_for(session, user, case_number)
         calls = store.calls_for_work_order(session, case_number=case_number)
@@ -412,7 +456,42 @@ def make_console_router(
             order=order,
             calls=calls,
             statuses=[s.value for s in WorkOrderStatus],
+            services=config.services,
+            error=error,
         )
+
+    @router.post("/work-orders/{case_number}/correction", include_in_schema=False)
+    def correct(
+        case_number: str, user: User, session: SessionDep, form: Form
+    ) -> Response:
+        """A supervisor fixes the service or the address the agent filed."""
+        if not user.account.is_supervisor:
+            raise HTTPException(status_code=403, detail="supervisors only")
+        order = order_for(session, user, case_number)
+        back = form.get("back", "")
+        if not back.startswith(f"{PREFIX}/") or "//" in back:
+            back = f"{PREFIX}/work-orders/{case_number}"
+        service_code = form.get("service_code") or None
+        said = form.get("address", "").strip()
+        place = config.read_address(said) if said else None
+        if said and place is None:
+            query = urlencode({"error": f"No street of the city in {said!r}."})
+            return RedirectResponse(
+                f"{PREFIX}/work-orders/{case_number}?{query}", status_code=303
+            )
+        try:
+            store.correct_work_order(
+                session,
+                case_number=order.case_number,
+                router=config.router,
+                corrected_by=user.account.username,
+                service_code=service_code,
+                place=place,
+            )
+        except UnknownServiceError:
+            raise HTTPException(status_code=422, detail="unknown service") from None
+        logger.info("case %s corrected by %s", case_number, user.account.username)
+        return RedirectResponse(back, status_code=303)
 
     @router.post("/work-orders/{case_number}/status", include_in_schema=False)
     def change_status(

@@ -5,10 +5,12 @@ cd "$(dirname "$0")/.."
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-if ! command -v espeak-ng >/dev/null 2>&1; then
-  echo "== installing Debian packages (espeak-ng)"
+# chromium and its driver run the console's browser test (tests/console/test_browser.py).
+if ! command -v espeak-ng >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  echo "== installing Debian packages (espeak-ng, chromium)"
   $SUDO apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng libespeak-ng1 >/dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng libespeak-ng1 \
+    chromium chromium-driver >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
@@ -23,14 +23,18 @@ from console.routes import (
     login_redirect_handler,
     make_console_router,
 )
-from nlu.city import load_city
+from dialog.prompts import CityWords, Prompts
+from nlu.city import City, load_city
+from nlu.location import Locator
 from telephony.bridge import CallSession
-from telephony.runtime import Runtime, build_runtime
+from telephony.retention import keep_deleting_old_audio
+from telephony.runtime import Runtime, build_runtime, router_for
 from telephony.settings import Settings
 from workorders import store
 from workorders.api import make_router
 from workorders.models import CallOutcome
 from workorders.privacy import mask_phone
+from workorders.schemas import AddressParts
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +51,24 @@ def stream_url(public_url: str) -> str:
     elif base.startswith("http://"):
         base = "ws://" + base.removeprefix("http://")
     return base + STREAM_PATH
+
+
+def _address_reader(city: City) -> Callable[[str], AddressParts | None]:
+    """The console's reading of a typed address: the phone line's own matcher."""
+    places = Locator(city)
+
+    def read(text: str) -> AddressParts | None:
+        found = places.find(text)
+        if found is None:
+            return None
+        return AddressParts(
+            address=found.spoken,
+            house_number=found.house_number,
+            street=found.street.full_name,
+            cross_street=found.cross_street.full_name if found.cross_street else None,
+        )
+
+    return read
 
 
 def _twiml(response: VoiceResponse) -> Response:
@@ -67,7 +89,18 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             logger.warning(
                 "TWILIO_AUTH_TOKEN is not set: every Twilio request will be refused"
             )
+        retention = None
+        if settings.audio_retention_days is not None:
+            retention = asyncio.create_task(
+                keep_deleting_old_audio(
+                    app.state.runtime.sessions,
+                    recordings_dir=settings.recordings_dir,
+                    keep_days=settings.audio_retention_days,
+                )
+            )
         yield
+        if retention is not None:
+            retention.cancel()
         if owned:
             app.state.runtime.close()
 
@@ -174,6 +207,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                 recordings_dir=settings.recordings_dir,
                 services={s.code: s.name for s in city.services},
                 departments={d.code: d.name for d in city.departments},
+                router=router_for(city),
+                read_address=_address_reader(city),
+                sorry_prompt=Prompts(CityWords.from_city(city)).fixed("sorry").text,
             ),
         )
     )

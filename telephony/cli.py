@@ -211,6 +211,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="read the password from the first line of stdin instead of asking",
     )
 
+    purge = commands.add_parser(
+        "delete-old-audio",
+        help="delete call audio older than CITYLINE_AUDIO_RETENTION_DAYS (or --days)",
+    )
+    purge.add_argument("--days", type=float, help="keep this many days instead")
+
     check = commands.add_parser("check-city", help="validate a city directory")
     check.add_argument("directory", type=Path)
 
@@ -274,6 +280,30 @@ def main(argv: Sequence[str] | None = None) -> int:
                 department_code=args.dispatcher_of,
                 password_from_stdin=args.password_stdin,
             )
+        case "delete-old-audio":
+            from telephony.retention import delete_old_audio
+            from workorders.database import make_engine, make_session_factory
+
+            keep_days = (
+                args.days if args.days is not None else settings.audio_retention_days
+            )
+            if keep_days is None:
+                print(
+                    "error: set CITYLINE_AUDIO_RETENTION_DAYS or --days",
+                    file=sys.stderr,
+                )
+                return 1
+            engine = make_engine(settings.database_url)
+            try:
+                count = delete_old_audio(
+                    make_session_factory(engine),
+                    recordings_dir=settings.recordings_dir,
+                    keep_days=keep_days,
+                )
+            finally:
+                engine.dispose()
+            print(f"deleted the audio of {count} calls older than {keep_days:g} days")
+            return 0
         case "check-city":
             try:
                 city = load_city(args.directory)

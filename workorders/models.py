@@ -81,6 +81,7 @@ class WorkOrder(Base):
     history: Mapped[list[StatusChange]] = relationship(
         back_populates="work_order", order_by="StatusChange.id"
     )
+    corrections: Mapped[list[Correction]] = relationship(order_by="Correction.id")
 
 
 class StatusChange(Base):
@@ -94,6 +95,20 @@ class StatusChange(Base):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     work_order: Mapped[WorkOrder] = relationship(back_populates="history")
+
+
+class Correction(Base):
+    """A supervisor's fix of what the agent filed: the service or the address."""
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    field: Mapped[str] = mapped_column(String(16))  # "service" or "address"
+    old_value: Mapped[str] = mapped_column(Text)
+    new_value: Mapped[str] = mapped_column(Text)
+    corrected_by: Mapped[str] = mapped_column(String(100))
+    corrected_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Call(Base):

@@ -34,6 +34,27 @@ class StatusChangeOut(BaseModel):
     changed_at: datetime
 
 
+class CorrectionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    field: str  # "service" or "address"
+    old_value: str
+    new_value: str
+    corrected_by: str
+    corrected_at: datetime
+
+
+class AddressParts(BaseModel):
+    """A place as the city's street list reads it, for a corrected address."""
+
+    model_config = ConfigDict(frozen=True)
+
+    address: str  # as filed: "412 Maple Avenue", "Main Street and 5th Avenue"
+    house_number: str | None
+    street: str | None
+    cross_street: str | None
+
+
 class WorkOrderOut(BaseModel):
     model_config = ConfigDict(from_attributes=True, frozen=True)
 
@@ -53,6 +74,7 @@ class WorkOrderOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     history: list[StatusChangeOut]
+    corrections: list[CorrectionOut] = []
 
 
 class CallTurnIn(BaseModel):

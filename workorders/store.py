@@ -12,6 +12,7 @@ from workorders.models import (
     Call,
     CallOutcome,
     CallTurn,
+    Correction,
     Department,
     StatusChange,
     WorkOrder,
@@ -20,9 +21,11 @@ from workorders.models import (
 )
 from workorders.routing import Router
 from workorders.schemas import (
+    AddressParts,
     CallOut,
     CallTurnIn,
     CallTurnOut,
+    CorrectionOut,
     NewWorkOrder,
     StatusChangeOut,
     WorkOrderOut,
@@ -80,6 +83,16 @@ def _work_order_out(order: WorkOrder) -> WorkOrderOut:
                 changed_at=_aware(change.changed_at),
             )
             for change in order.history
+        ],
+        corrections=[
+            CorrectionOut(
+                field=fix.field,
+                old_value=fix.old_value,
+                new_value=fix.new_value,
+                corrected_by=fix.corrected_by,
+                corrected_at=_aware(fix.corrected_at),
+            )
+            for fix in order.corrections
         ],
     )
 
@@ -223,7 +236,11 @@ def get_work_order(session: Session, *, case_number: str) -> WorkOrderOut:
     order = session.scalar(
         select(WorkOrder)
         .where(WorkOrder.case_number == case_number)
-        .options(selectinload(WorkOrder.history), selectinload(WorkOrder.department))
+        .options(
+            selectinload(WorkOrder.history),
+            selectinload(WorkOrder.department),
+            selectinload(WorkOrder.corrections),
+        )
     )
     if order is None:
         raise CaseNotFound(case_number)
@@ -353,7 +370,9 @@ def list_work_orders(
 ) -> list[WorkOrderOut]:
     """Work orders, newest first, narrowed to a department and a status if given."""
     query = select(WorkOrder).options(
-        selectinload(WorkOrder.history), selectinload(WorkOrder.department)
+        selectinload(WorkOrder.history),
+        selectinload(WorkOrder.department),
+        selectinload(WorkOrder.corrections),
     )
     if department_code:
         query = query.where(WorkOrder.department_code == department_code)
@@ -378,3 +397,82 @@ def calls_for_work_order(session: Session, *, case_number: str) -> list[str]:
             .order_by(Call.started_at, Call.id)
         )
     )
+
+
+def correct_work_order(
+    session: Session,
+    *,
+    case_number: str,
+    router: Router,
+    corrected_by: str,
+    service_code: str | None = None,
+    place: AddressParts | None = None,
+) -> WorkOrderOut:
+    """Fix the service (re-routing the order) or the place, keeping what it was.
+
+    Raises: CaseNotFound, UnknownServiceError.
+    """
+    order = _order_row(session, case_number)
+    now = utcnow()
+    fixes: list[Correction] = []
+    if service_code is not None and service_code != order.service_code:
+        route = router.route(service_code)
+        fixes.append(
+            Correction(
+                field="service",
+                old_value=order.service_name,
+                new_value=route.service_name,
+            )
+        )
+        order.service_code = route.service_code
+        order.service_name = route.service_name
+        order.department_code = route.department_code
+    if place is not None and place.address != order.address:
+        fixes.append(
+            Correction(
+                field="address", old_value=order.address, new_value=place.address
+            )
+        )
+        order.address = place.address
+        order.house_number = place.house_number
+        order.street = place.street
+        order.cross_street = place.cross_street
+    for fix in fixes:
+        fix.work_order_id = order.id
+        fix.corrected_by = corrected_by
+        fix.corrected_at = now
+        session.add(fix)
+    if fixes:
+        order.updated_at = now
+        session.commit()
+    return get_work_order(session, case_number=case_number)
+
+
+def audio_before(session: Session, *, cutoff: datetime) -> list[tuple[str, list[str]]]:
+    """Calls started before cutoff that still have audio: (CallSid, file paths)."""
+    calls = session.scalars(
+        select(Call)
+        .where(Call.started_at < cutoff)
+        .options(selectinload(Call.turns))
+        .order_by(Call.started_at)
+    ).all()
+    found = []
+    for call in calls:
+        paths = [t.audio_path for t in call.turns if t.audio_path]
+        if call.recording_path:
+            paths.append(call.recording_path)
+        if paths:
+            found.append((call.call_sid, paths))
+    return found
+
+
+def forget_audio(session: Session, *, call_sid: str) -> None:
+    """Drop a call's audio paths; its transcript and work order stay.
+
+    Raises: CallNotFound.
+    """
+    call = _call_row(session, call_sid)
+    call.recording_path = None
+    for turn in session.scalars(select(CallTurn).where(CallTurn.call_id == call.id)):
+        turn.audio_path = None
+    session.commit()

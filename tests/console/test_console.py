@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from console.auth import hash_password
 from console.routes import PREFIX
+from nlu.city import Service
 from telephony.app import create_app
 from telephony.call_scripts import DEMO_SCRIPT
 from telephony.runtime import Runtime
@@ -56,6 +57,14 @@ def browser(settings: Settings, app_runtime: Runtime) -> Iterator[TestClient]:
 
 def _department_of(runtime: Runtime, service_code: str) -> str:
     return runtime.router.route(service_code).department_code
+
+
+def _service_elsewhere(runtime: Runtime, service_code: str) -> Service:
+    """The first service another department handles."""
+    own = _department_of(runtime, service_code)
+    return next(
+        s for s in runtime.city.services if _department_of(runtime, s.code) != own
+    )
 
 
 def _csrf(html: str) -> str:
@@ -221,12 +230,7 @@ def test_dispatcher_sees_only_their_departments_orders(
     browser: TestClient, app_runtime: Runtime
 ) -> None:
     own = _order(app_runtime, "REQPOTHL", "1420 Elm Street")
-    other_code = next(
-        s.code
-        for s in app_runtime.city.services
-        if _department_of(app_runtime, s.code)
-        != _department_of(app_runtime, "REQPOTHL")
-    )
+    other_code = _service_elsewhere(app_runtime, "REQPOTHL").code
     other = _order(app_runtime, other_code, "88 Washington Street")
     assert sign_in(browser, "dana") == 303
     listed = browser.get(f"{PREFIX}/api/work-orders").json()
@@ -329,3 +333,85 @@ def test_phone_numbers_are_masked_in_pages_and_api(
     for body in bodies:
         assert number not in body
         assert number[-4:] in body
+
+
+def test_supervisor_corrects_service_and_address_with_who_and_when(
+    browser: TestClient, app_runtime: Runtime
+) -> None:
+    case = _order(app_runtime, "REQPOTHL", "1420 Elm Street")
+    other = _service_elsewhere(app_runtime, "REQPOTHL")
+    assert sign_in(browser, "sam") == 303
+    page = browser.get(f"{PREFIX}/work-orders/{case}")
+    response = browser.post(
+        f"{PREFIX}/work-orders/{case}/correction",
+        data={
+            "service_code": other.code,
+            "address": "four twelve maple avenue",
+            "csrf_token": _csrf(page.text),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    with app_runtime.sessions() as session:
+        order = store.get_work_order(session, case_number=case)
+    # The phone line's own reading of the address, and the new department.
+    assert order.address == "412 Maple Avenue"
+    assert (order.house_number, order.street) == ("412", "Maple Avenue")
+    assert order.service_code == other.code
+    assert order.department_code == _department_of(app_runtime, other.code)
+    fixes = {
+        (c.field, c.old_value, c.new_value, c.corrected_by) for c in order.corrections
+    }
+    assert fixes == {
+        ("service", "Request for Pothole Repair", other.name, "sam"),
+        ("address", "1420 Elm Street", "412 Maple Avenue", "sam"),
+    }
+    assert "412 Maple Avenue" in browser.get(f"{PREFIX}/work-orders/{case}").text
+
+
+def test_correction_to_no_street_of_the_city_is_refused_with_a_reason(
+    browser: TestClient, app_runtime: Runtime
+) -> None:
+    case = _order(app_runtime, "REQPOTHL", "1420 Elm Street")
+    assert sign_in(browser, "sam") == 303
+    page = browser.get(f"{PREFIX}/work-orders/{case}")
+    answer = browser.post(
+        f"{PREFIX}/work-orders/{case}/correction",
+        data={"address": "somewhere over the rainbow", "csrf_token": _csrf(page.text)},
+    )
+    assert "No street of the city" in answer.text
+    with app_runtime.sessions() as session:
+        order = store.get_work_order(session, case_number=case)
+    assert order.address == "1420 Elm Street" and order.corrections == []
+
+
+def test_dispatcher_cannot_correct_a_work_order(
+    browser: TestClient, app_runtime: Runtime
+) -> None:
+    case = _order(app_runtime, "REQPOTHL", "1420 Elm Street")
+    assert sign_in(browser, "dana") == 303
+    page = browser.get(f"{PREFIX}/work-orders/{case}")
+    assert "Correct</button>" not in page.text
+    response = browser.post(
+        f"{PREFIX}/work-orders/{case}/correction",
+        data={"address": "412 Maple Avenue", "csrf_token": _csrf(page.text)},
+    )
+    assert response.status_code == 403
+
+
+def test_line_health_shows_figures_and_charts_to_supervisors_only(
+    browser: TestClient, settings: Settings, app_runtime: Runtime
+) -> None:
+    call(settings, app_runtime, list(DEMO_SCRIPT))
+    assert sign_in(browser, "sam") == 303
+    figures = browser.get(f"{PREFIX}/api/health", params={"days": 7}).json()
+    assert figures["total_calls"] == 1
+    assert figures["containment"] == 1.0
+    assert figures["latency_p50_seconds"] > 0
+    page = browser.get(f"{PREFIX}/health")
+    assert page.status_code == 200
+    assert page.text.count("<svg") >= 3
+    assert browser.get(f"{PREFIX}/api/health", params={"days": 0}).status_code == 422
+    browser.cookies.clear()
+    assert sign_in(browser, "dana") == 303
+    assert browser.get(f"{PREFIX}/health").status_code == 403
