@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 
@@ -317,9 +318,13 @@ def test_filters_find_calls_by_outcome_and_case_number(
     assert browser.get(api, params={"day": "yesterday"}).status_code == 422
 
 
-def test_phone_numbers_are_masked_in_pages_and_api(
-    browser: TestClient, settings: Settings, app_runtime: Runtime
+def test_phone_numbers_are_masked_in_pages_api_and_logs(
+    browser: TestClient,
+    settings: Settings,
+    app_runtime: Runtime,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     placed = call(settings, app_runtime, list(DEMO_SCRIPT))
     number = placed.call.caller_number
     assert number and len(number) > 6
@@ -333,6 +338,8 @@ def test_phone_numbers_are_masked_in_pages_and_api(
     for body in bodies:
         assert number not in body
         assert number[-4:] in body
+    assert "incoming call" in caplog.text  # the call was logged, masked
+    assert number not in caplog.text
 
 
 def test_supervisor_corrects_service_and_address_with_who_and_when(
