@@ -10,6 +10,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from sqlalchemy import select
 
 from console.auth import hash_password
 from console.routes import PREFIX
@@ -29,7 +31,7 @@ from telephony.server import running_server
 from telephony.settings import Settings
 from tests.telephony.conftest import call
 from workorders import accounts, store
-from workorders.models import Role, WorkOrderStatus
+from workorders.models import Call, Role, WorkOrderStatus
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -154,6 +156,14 @@ def _screenshot(driver: WebDriver, path: Path) -> None:
     path.write_bytes(base64.b64decode(shot["data"]))
 
 
+def _filter_by_day(driver: WebDriver, day: str) -> None:
+    # A date input's typing format follows the browser's locale; its value
+    # is always ISO, so the value is set directly.
+    field = driver.find_element(By.NAME, "day")
+    driver.execute_script("arguments[0].value = arguments[1];", field, day)
+    driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+
+
 def _wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
     return WebDriverWait(driver, _WAIT_SECONDS, poll_frequency=0.1)
 
@@ -193,6 +203,14 @@ def test_supervisor_replays_a_call_and_resolves_its_case_in_a_browser(
     assert placed.order is not None, placed
     case = placed.order.case_number
     sid = placed.call.call_sid
+    # The supervisor looks for yesterday's calls: this one is moved there.
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
+    with runtime.sessions() as session:
+        stored = session.scalars(select(Call).where(Call.call_sid == sid)).one()
+        assert stored.ended_at is not None
+        stored.started_at -= timedelta(days=1)
+        stored.ended_at -= timedelta(days=1)
+        session.commit()
 
     with _ServerThread(settings, runtime) as base_url:
         wait = _wait(driver)
@@ -204,6 +222,11 @@ def test_supervisor_replays_a_call_and_resolves_its_case_in_a_browser(
         driver.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
 
         wait.until(ec.url_to_be(f"{base_url}{PREFIX}/calls"))
+        # Today's calls: none. Yesterday's: the one.
+        _filter_by_day(driver, (yesterday + timedelta(days=1)).isoformat())
+        wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "0 calls"))
+        _filter_by_day(driver, yesterday.isoformat())
+        wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "1 call"))
         newest = wait.until(
             ec.element_to_be_clickable(
                 (By.CSS_SELECTOR, "table.calls tbody tr:first-child td:first-child a")
@@ -242,6 +265,22 @@ def test_supervisor_replays_a_call_and_resolves_its_case_in_a_browser(
         assert state.duration_seconds > 0, state
         _screenshot(driver, artifacts / "03-call.png")
 
+        # The agent filed the wrong address: the supervisor corrects it here.
+        driver.find_element(By.CSS_SELECTOR, "details.correct summary").click()
+        driver.find_element(By.ID, "correct-address").send_keys("412 Maple Avenue")
+        driver.find_element(
+            By.CSS_SELECTOR, "form.correction-form button[type=submit]"
+        ).click()
+        wait.until(ec.url_to_be(f"{base_url}{PREFIX}/calls/{sid}"))
+        driver.find_element(By.CSS_SELECTOR, "details.correct summary").click()
+        row = wait.until(
+            ec.visibility_of_element_located(
+                (By.CSS_SELECTOR, "table.corrections tbody tr")
+            )
+        )
+        cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")][1:]
+        assert cells == ["address", "1420 Elm Street", "412 Maple Avenue", "sam"]
+
         driver.find_element(
             By.CSS_SELECTOR, f"a[href='{PREFIX}/work-orders/{case}']"
         ).click()
@@ -268,6 +307,8 @@ def test_supervisor_replays_a_call_and_resolves_its_case_in_a_browser(
     with runtime.sessions() as session:
         order = store.get_work_order(session, case_number=case)
     assert order.status == WorkOrderStatus.RESOLVED
+    assert order.address == "412 Maple Avenue"
+    assert [c.corrected_by for c in order.corrections] == ["sam"]
 
     status_call = call(settings, runtime, ["dtmf:1", f"dtmf:{case}#", "No, thank you."])
     assert any("resolved" in line for line in status_call.agent_lines), status_call
