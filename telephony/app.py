@@ -26,6 +26,15 @@ from console.routes import (
 from dialog.prompts import CityWords, Prompts
 from nlu.city import City, load_city
 from nlu.location import Locator
+from open311.api import (
+    CatalogEntry,
+    Open311Config,
+    Open311Error,
+    make_open311_router,
+)
+from open311.api import (
+    error_response as open311_error_response,
+)
 from telephony.bridge import CallSession
 from telephony.retention import keep_deleting_old_audio
 from telephony.runtime import Runtime, build_runtime, router_for
@@ -198,6 +207,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         make_router(get_session), prefix="/api", dependencies=[Depends(api_token_only)]
     )
 
+    read_address = _address_reader(city)
     app.include_router(
         make_console_router(
             get_session,
@@ -208,12 +218,39 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                 services={s.code: s.name for s in city.services},
                 departments={d.code: d.name for d in city.departments},
                 router=router_for(city),
-                read_address=_address_reader(city),
+                read_address=read_address,
                 sorry_prompt=Prompts(CityWords.from_city(city)).fixed("sorry").text,
             ),
         )
     )
     app.add_exception_handler(LoginRequired, login_redirect_handler)
+    app.include_router(
+        make_open311_router(
+            get_session,
+            Open311Config(
+                catalog=[
+                    CatalogEntry(
+                        code=s.code,
+                        name=s.name,
+                        description=s.description,
+                        keywords=", ".join(s.keywords),
+                        group=s.group,
+                    )
+                    for s in city.services
+                ],
+                router=router_for(city),
+                api_keys=frozenset(
+                    key.strip()
+                    for key in settings.open311_api_keys.split(",")
+                    if key.strip()
+                ),
+                read_address=read_address,
+                base_url=public,
+                city_name=city.name,
+            ),
+        )
+    )
+    app.add_exception_handler(Open311Error, open311_error_response)
     # Style and script only: they hold no data, and the sign-in page needs them.
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), "console")
 

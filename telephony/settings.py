@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # at most this old, instead of opening a new one.
     duplicate_window_days: float = 14.0
     console_session_hours: float = 12.0  # a console sign-in lasts a shift
+    # Keys that may POST Open311 requests, comma separated; none: posting is off.
+    open311_api_keys: str = ""
     # Call audio older than this is deleted (transcripts and work orders stay);
     # None keeps it forever.
     audio_retention_days: float | None = None

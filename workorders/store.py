@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from workorders import case_numbers
@@ -361,6 +362,15 @@ def get_call(session: Session, *, call_sid: str) -> CallOut:
     )
 
 
+def _orders_query() -> Select[WorkOrder]:
+    """Work orders with what `_work_order_out` reads, loaded up front."""
+    return select(WorkOrder).options(
+        selectinload(WorkOrder.history),
+        selectinload(WorkOrder.department),
+        selectinload(WorkOrder.corrections),
+    )
+
+
 def list_work_orders(
     session: Session,
     *,
@@ -369,11 +379,7 @@ def list_work_orders(
     limit: int = 200,
 ) -> list[WorkOrderOut]:
     """Work orders, newest first, narrowed to a department and a status if given."""
-    query = select(WorkOrder).options(
-        selectinload(WorkOrder.history),
-        selectinload(WorkOrder.department),
-        selectinload(WorkOrder.corrections),
-    )
+    query = _orders_query()
     if department_code:
         query = query.where(WorkOrder.department_code == department_code)
     if status:
@@ -476,3 +482,33 @@ def forget_audio(session: Session, *, call_sid: str) -> None:
     for turn in session.scalars(select(CallTurn).where(CallTurn.call_id == call.id)):
         turn.audio_path = None
     session.commit()
+
+
+def find_work_orders(
+    session: Session,
+    *,
+    case_numbers: Sequence[str] = (),
+    service_code: str | None = None,
+    statuses: Sequence[str] = (),
+    created_from: datetime | None = None,
+    created_until: datetime | None = None,
+    limit: int = 1000,
+) -> list[WorkOrderOut]:
+    """Work orders by case number, or else by service, status and creation time."""
+    query = _orders_query()
+    if case_numbers:
+        # Asked by number, other filters do not apply (Open311's rule).
+        query = query.where(WorkOrder.case_number.in_(list(case_numbers)))
+    else:
+        if service_code:
+            query = query.where(WorkOrder.service_code == service_code)
+        if statuses:
+            query = query.where(WorkOrder.status.in_(list(statuses)))
+        if created_from is not None:
+            query = query.where(WorkOrder.created_at >= created_from)
+        if created_until is not None:
+            query = query.where(WorkOrder.created_at <= created_until)
+    rows = session.scalars(
+        query.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(limit)
+    ).all()
+    return [_work_order_out(order) for order in rows]
