@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+.venv/bin/cityline migrate
 exec .venv/bin/cityline call "$@"

@@ -7,10 +7,10 @@ import sys
 
 from console.auth import MIN_PASSWORD_LENGTH, hash_password
 from nlu.city import load_city
-from telephony.runtime import router_for
+from telephony.runtime import DatabaseNotReady, check_database, router_for
 from telephony.settings import Settings
 from workorders import accounts, store
-from workorders.database import create_schema, make_engine, make_session_factory
+from workorders.database import make_engine, make_session_factory
 from workorders.models import Role
 
 
@@ -41,9 +41,13 @@ def add_account(
             file=sys.stderr,
         )
         return 1
+    try:
+        check_database(settings)
+    except DatabaseNotReady as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     engine = make_engine(settings.database_url)
     try:
-        create_schema(engine)
         sessions = make_session_factory(engine)
         with sessions() as session:
             store.sync_departments(

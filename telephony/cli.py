@@ -25,7 +25,7 @@ from telephony.local_call import (
     Step,
     place_call,
 )
-from telephony.runtime import build_runtime
+from telephony.runtime import DatabaseNotReady, build_runtime, check_database
 from telephony.server import running_server
 from telephony.settings import Settings
 
@@ -195,6 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     tasks.add_argument("ids", nargs="*", help="only these calls (and none else)")
 
+    commands.add_parser(
+        "migrate", help="apply the database's pending migrations (DATABASE_URL)"
+    )
+
     account = commands.add_parser(
         "add-account",
         help="create a console account: a supervisor, or a department's dispatcher",
@@ -226,7 +230,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     settings = Settings()
+    if args.command in {"serve", "call", "bench"} and not (
+        args.command == "call" and args.url
+    ):
+        # The app refuses a database its migrations have not reached.
+        try:
+            check_database(settings)
+        except DatabaseNotReady as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     match args.command:
+        case "migrate":
+            return _migrate(settings)
         case "serve":
             logging.getLogger().setLevel(logging.INFO)
             runtime = build_runtime(settings)
@@ -317,6 +332,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 0
     return 2
+
+
+def _migrate(settings: Settings) -> int:
+    from sqlalchemy.engine import make_url
+
+    from workorders.database import create_schema, make_engine
+    from workorders.schema_version import SchemaError
+
+    engine = make_engine(settings.database_url)
+    try:
+        applied = create_schema(engine)
+    except SchemaError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    if applied:
+        print(f"{where}: applied {', '.join(applied)}")
+    else:
+        print(f"{where}: up to date")
+    return 0
 
 
 if __name__ == "__main__":

@@ -21,8 +21,29 @@ from voice.tts import PhoneRenderer, make_synthesizer
 from workorders import store
 from workorders.database import create_schema, make_engine, make_session_factory
 from workorders.routing import Route, Router
+from workorders.schema_version import pending_revisions
 
 logger = logging.getLogger(__name__)
+
+
+def check_database(settings: Settings) -> None:
+    """Raises DatabaseNotReady when the configured database needs migrations."""
+    engine = make_engine(settings.database_url)
+    try:
+        _check_migrated(engine)
+    finally:
+        engine.dispose()
+
+
+def _check_migrated(engine: Engine) -> None:
+    pending = pending_revisions(engine)
+    if pending:
+        engine.dispose()
+        raise DatabaseNotReady(
+            f"the database ({engine.url.render_as_string(hide_password=True)}) "
+            f"has {len(pending)} pending migration(s): {', '.join(pending)}. "
+            "Apply them with: cityline migrate"
+        )
 
 
 def router_for(city: City) -> Router:
@@ -63,15 +84,27 @@ class Runtime:
         self.engine.dispose()
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    """Load the city, the database, the speech models and every fixed prompt."""
+class DatabaseNotReady(Exception):
+    """The database lacks migrations; the message names the command to run."""
+
+
+def build_runtime(settings: Settings, *, migrate: bool = False) -> Runtime:
+    """Load the city, the database, the speech models and every fixed prompt.
+
+    migrate applies pending migrations (for a scratch database); without it, a
+    database with pending migrations is refused.
+    Raises: DatabaseNotReady.
+    """
     began = time.perf_counter()
     city = load_city(settings.city_dir)
     dialog = Dialog(city)
     router = router_for(city)
 
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    if migrate:
+        create_schema(engine)
+    else:
+        _check_migrated(engine)
     sessions = make_session_factory(engine)
     with sessions() as session:
         store.sync_departments(session, router=router)

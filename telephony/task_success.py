@@ -491,7 +491,7 @@ def run_task_success(
             }
         )
         began = time.perf_counter()
-        runtime = build_runtime(settings)
+        runtime = build_runtime(settings, migrate=True)
         on_text = sum(not dry_run(runtime.dialog, call) for call in calls)
         print(
             f"{len(calls)} calls from {calls_path}; model {settings.stt_model}, "

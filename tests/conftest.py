@@ -18,8 +18,12 @@ from telephony.app import create_app
 from telephony.runtime import Runtime, build_runtime
 from telephony.settings import Settings
 from workorders import store
-from workorders.database import create_schema, make_engine, make_session_factory
-from workorders.models import Base
+from workorders.database import (
+    create_schema,
+    drop_schema,
+    make_engine,
+    make_session_factory,
+)
 
 AUTH_TOKEN = "test-auth-token-12345"
 API_TOKEN = "test-api-token-67890"
@@ -52,10 +56,10 @@ def engine(
     else:
         url = request.getfixturevalue("postgres_url")
     engine = make_engine(url)
-    Base.metadata.drop_all(engine)
+    drop_schema(engine)
     create_schema(engine)
     yield engine
-    Base.metadata.drop_all(engine)
+    drop_schema(engine)
     engine.dispose()
 
 
@@ -77,14 +81,14 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def loaded_runtime(settings: Settings) -> Iterator[Runtime]:
     """Models, prompts and dialog, loaded once for the whole session."""
-    built = build_runtime(settings)
+    built = build_runtime(settings, migrate=True)
     yield built
     built.close()
 
 
 def _with_database(runtime: Runtime, url: str) -> Runtime:
     engine = make_engine(url)
-    Base.metadata.drop_all(engine)
+    drop_schema(engine)
     create_schema(engine)
     sessions = make_session_factory(engine)
     with sessions() as session:

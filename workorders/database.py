@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from workorders import schema_version
 from workorders.models import Base
 
 
@@ -34,8 +35,19 @@ def make_engine(url: str) -> Engine:
     return create_engine(parsed, pool_pre_ping=True)
 
 
-def create_schema(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
+def create_schema(engine: Engine) -> list[str]:
+    """Bring the database to the code's schema by its migrations.
+
+    Returns the revisions applied. Raises: schema_version.SchemaError.
+    """
+    return schema_version.upgrade(engine)
+
+
+def drop_schema(engine: Engine) -> None:
+    """Drop every Cityline table and the migration version (tests start afresh)."""
+    Base.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -57,6 +57,13 @@ class Department(Base):
 
 class WorkOrder(Base):
     __tablename__ = "work_orders"
+    # What the console, Open311 and the duplicate check ask by; case_number
+    # has its own through its unique constraint.
+    __table_args__ = (
+        Index("ix_work_orders_status_department", "status", "department_code"),
+        Index("ix_work_orders_created_at", "created_at"),
+        Index("ix_work_orders_service_status", "service_code", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Null only between insert and flush: the number derives from the id.
@@ -88,7 +95,7 @@ class StatusChange(Base):
     __tablename__ = "status_changes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
     status: Mapped[str] = mapped_column(String(32))
     note: Mapped[str] = mapped_column(Text, default="")
     changed_by: Mapped[str] = mapped_column(String(100))
@@ -118,10 +125,12 @@ class Call(Base):
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
     stream_sid: Mapped[str | None] = mapped_column(String(64))
     caller_number: Mapped[str | None] = mapped_column(String(32))
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     ended_at: Mapped[datetime | None]
     outcome: Mapped[str] = mapped_column(String(32), default=CallOutcome.IN_PROGRESS)
-    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+    work_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("work_orders.id"), index=True
+    )
     recording_path: Mapped[str | None] = mapped_column(String(500))
 
     work_order: Mapped[WorkOrder | None] = relationship()
@@ -134,7 +143,7 @@ class CallTurn(Base):
     __tablename__ = "call_turns"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"))
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
     turn_index: Mapped[int]
     speaker: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)

@@ -48,6 +48,11 @@ def test_add_account_creates_the_first_supervisor_and_a_dispatcher(
         monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
         return main(["add-account", *args, "--password-stdin"])
 
+    # An unmigrated database is refused, and says which command fixes it.
+    assert add("sam", password="a long enough secret") == 1
+    assert "cityline migrate" in capsys.readouterr().err
+    assert main(["migrate"]) == 0
+    assert "applied 0001" in capsys.readouterr().out
     assert add("sam", password="a long enough secret") == 0
     assert "created supervisor 'sam'" in capsys.readouterr().out
     assert (
