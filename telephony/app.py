@@ -39,8 +39,10 @@ from telephony.bridge import CallSession
 from telephony.retention import keep_deleting_old_audio
 from telephony.runtime import Runtime, build_runtime, router_for
 from telephony.settings import Settings
+from telephony.webhooks import keep_delivering
 from workorders import store
 from workorders.api import make_router
+from workorders.department_api import make_department_router
 from workorders.models import CallOutcome
 from workorders.privacy import mask_phone
 from workorders.schemas import AddressParts
@@ -107,7 +109,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                     keep_days=settings.audio_retention_days,
                 )
             )
+        # Webhooks go out from the outbox, so a restart resumes where it stopped.
+        delivering = asyncio.create_task(keep_delivering(app.state.runtime.sessions))
         yield
+        delivering.cancel()
         if retention is not None:
             retention.cancel()
         if owned:
@@ -251,6 +256,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         )
     )
     app.add_exception_handler(Open311Error, open311_error_response)
+    app.include_router(make_department_router(get_session))
     # Style and script only: they hold no data, and the sign-in page needs them.
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), "console")
 

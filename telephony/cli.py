@@ -215,6 +215,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="read the password from the first line of stdin instead of asking",
     )
 
+    department_key = commands.add_parser(
+        "add-department-key",
+        help="make an API key for a department's systems (printed once)",
+    )
+    department_key.add_argument("department", help="a department code")
+
     purge = commands.add_parser(
         "delete-old-audio",
         help="delete call audio older than CITYLINE_AUDIO_RETENTION_DAYS (or --days)",
@@ -295,6 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 department_code=args.dispatcher_of,
                 password_from_stdin=args.password_stdin,
             )
+        case "add-department-key":
+            return _add_department_key(settings, args.department)
         case "delete-old-audio":
             from telephony.retention import delete_old_audio
             from workorders.database import make_engine, make_session_factory
@@ -332,6 +340,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 0
     return 2
+
+
+def _add_department_key(settings: Settings, department: str) -> int:
+    import secrets
+
+    from telephony.runtime import router_for
+    from workorders import store
+    from workorders.database import make_engine, make_session_factory
+    from workorders.department_api import key_hash
+    from workorders.models import Department
+    from workorders.outbox import add_department_key
+
+    try:
+        check_database(settings)
+    except DatabaseNotReady as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            city = load_city(settings.city_dir)
+            store.sync_departments(session, router=router_for(city))
+            if session.get(Department, department) is None:
+                print(f"error: no department {department!r}", file=sys.stderr)
+                return 1
+            key = "dk_" + secrets.token_urlsafe(32)
+            add_department_key(
+                session, department_code=department, key_hash=key_hash(key)
+            )
+    finally:
+        engine.dispose()
+    print(key)
+    return 0
 
 
 def _migrate(settings: Settings) -> int:

@@ -185,3 +185,63 @@ class ConsoleSession(Base):
     expires_at: Mapped[datetime]
 
     account: Mapped[Account] = relationship()
+
+
+class DepartmentKey(Base):
+    """An API key of one department; only its hash is kept."""
+
+    __tablename__ = "department_keys"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookSubscription(Base):
+    """A department's URL for work-order events, with its signing secret."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(100))  # HMAC key; the receiver has it
+    events: Mapped[str] = mapped_column(String(200))  # comma separated event types
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxEvent(Base):
+    """A change to a work order, written in the same transaction as the change.
+
+    The id orders events; deliveries go out in that order per work order.
+    """
+
+    __tablename__ = "outbox_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Delivery(Base):
+    """One event for one subscriber: retried until the receiver says 2xx."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "delivered_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id"))
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_subscriptions.id"), index=True
+    )
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    event: Mapped[OutboxEvent] = relationship()
+    subscription: Mapped[WebhookSubscription] = relationship()

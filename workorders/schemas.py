@@ -149,3 +149,19 @@ class CallPage(BaseModel):
     total: int
     page: int
     page_size: int
+
+
+class DeliveryOut(BaseModel):
+    """One webhook delivery as the department's delivery log shows it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    delivery_id: int
+    event_id: int
+    event_type: str
+    case_number: str
+    attempts: int
+    delivered_at: datetime | None
+    next_attempt_at: datetime | None  # None once delivered
+    last_status_code: int | None
+    last_error: str | None

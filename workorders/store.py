@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from workorders import case_numbers
+from workorders import case_numbers, outbox
 from workorders.models import (
     Call,
     CallOutcome,
@@ -228,6 +228,7 @@ def create_work_order(
         )
     )
     _link_call(session, call_sid=call_sid, work_order_id=order.id)
+    outbox.record_event(session, order=order, event_type=outbox.CREATED)
     session.commit()
     return get_work_order(session, case_number=order.case_number)
 
@@ -273,6 +274,7 @@ def set_status(
             changed_at=now,
         )
     )
+    outbox.record_event(session, order=order, event_type=outbox.STATUS_CHANGED)
     session.commit()
     return get_work_order(session, case_number=case_number)
 
