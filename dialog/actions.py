@@ -61,6 +61,13 @@ class LookUpCase:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SubscribeToTexts:
+    """The caller wants a text message to their number when the case changes."""
+
+    case_number: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Transfer:
     """End the conversation and connect the caller to the human operator."""
 
@@ -70,4 +77,6 @@ class Hangup:
     """End the call once everything said so far has been heard."""
 
 
-Action = Say | Listen | CreateWorkOrder | LookUpCase | Transfer | Hangup
+Action = (
+    Say | Listen | CreateWorkOrder | LookUpCase | SubscribeToTexts | Transfer | Hangup
+)

@@ -14,6 +14,7 @@ from dialog.actions import (
     Listen,
     LookUpCase,
     Say,
+    SubscribeToTexts,
     Transfer,
     WorkOrderDraft,
 )
@@ -55,6 +56,7 @@ _EXPECT = {
     Phase.ASK_STREET_FOR_NUMBER: Expect.ADDRESS,
     Phase.CONFIRM: Expect.YES_NO,
     Phase.ASK_CORRECTION: Expect.CORRECTION,
+    Phase.OFFER_TEXTS: Expect.YES_NO,
     Phase.OFFER_REPEAT: Expect.YES_NO,
     Phase.ASK_CASE_NUMBER: Expect.DIGITS,
     Phase.ANYTHING_ELSE: Expect.ANYTHING_ELSE,
@@ -82,8 +84,10 @@ _BARE_NUMBER = re.compile(r"\b(\d{1,6})(?:st|nd|rd|th)?\b")
 class Dialog:
     """The 311 conversation for one city; built once, shared by every call."""
 
-    def __init__(self, city: City) -> None:
+    def __init__(self, city: City, *, offer_texts: bool = False) -> None:
         self._city = city
+        # Only where the line can send texts: a sender number is configured.
+        self._offer_texts = offer_texts
         self.prompts = Prompts(CityWords.from_city(city))
         self._places = Locator(city)
         self._streets = self._places.streets
@@ -176,6 +180,8 @@ class Dialog:
                 return self._on_confirm(state, text)
             case Phase.ASK_CORRECTION:
                 return self._on_correction(state, text)
+            case Phase.OFFER_TEXTS:
+                return self._on_offer_texts(state, text)
             case Phase.OFFER_REPEAT:
                 return self._on_offer_repeat(state, text, intent)
             case Phase.OFFER_OPERATOR:
@@ -510,6 +516,8 @@ class Dialog:
             return self._on_keyed_house_number(state)
         if state.phase in (Phase.OFFER_REPEAT, Phase.ANYTHING_ELSE):
             return self._end(state, self.prompts.fixed("goodbye"), None)
+        if state.phase is Phase.OFFER_TEXTS:
+            return self._on_offer_texts(state, "")
         if state.phase is Phase.ASK_DETAIL:
             # The question is a courtesy to the dispatcher: silence skips it.
             report = replace(state.report, detail="")
@@ -542,9 +550,26 @@ class Dialog:
         created = announce(
             case_number=event.case_number, department_name=event.department_name
         )
+        if self._offer_texts and not event.is_existing:
+            return self._ask(
+                state, Phase.OFFER_TEXTS, [created, self.prompts.fixed("offer_texts")]
+            )
         return self._ask(
             state, Phase.OFFER_REPEAT, [created, self.prompts.fixed("offer_repeat")]
         )
+
+    def _on_offer_texts(self, state: CallState, text: str) -> Step:
+        """A yes subscribes; anything else moves on: texts are a courtesy."""
+        said: list[Action] = []
+        if parse_yes_no(text) is True and state.case_number:
+            said = [
+                SubscribeToTexts(case_number=state.case_number),
+                self.prompts.fixed("texts_yes"),
+            ]
+        state, asked = self._ask(
+            state, Phase.OFFER_REPEAT, [self.prompts.fixed("offer_repeat")]
+        )
+        return state, [*said, *asked]
 
     def _on_case(self, state: CallState, event: CaseLookedUp) -> Step:
         if state.phase is not Phase.LOOKING_UP:

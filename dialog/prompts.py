@@ -87,6 +87,8 @@ class Prompts:
                 "Let me connect you with someone who can help."
             ),
             "offer_repeat": "Would you like me to repeat the case number?",
+            "offer_texts": "Would you like a text message when this is fixed?",
+            "texts_yes": "Okay. You'll get a text when it changes.",
             "anything_else": "Is there anything else I can help you with?",
             "reprompt_anything_else": (
                 "If there's something else, tell me now. If not, just say no."

@@ -25,6 +25,7 @@ class Phase(StrEnum):
     CONFIRM = "confirm"
     ASK_CORRECTION = "ask_correction"
     CREATING = "creating"  # waiting for WorkOrderCreated
+    OFFER_TEXTS = "offer_texts"  # "Would you like a text message when it's fixed?"
     OFFER_REPEAT = "offer_repeat"
     ASK_CASE_NUMBER = "ask_case_number"
     LOOKING_UP = "looking_up"  # waiting for CaseLookedUp

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
 from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
 
 from console.routes import (
@@ -39,8 +40,9 @@ from telephony.bridge import CallSession
 from telephony.retention import keep_deleting_old_audio
 from telephony.runtime import Runtime, build_runtime, router_for
 from telephony.settings import Settings
+from telephony.texts import keep_sending
 from telephony.webhooks import keep_delivering
-from workorders import store
+from workorders import store, texts
 from workorders.api import make_router
 from workorders.department_api import make_department_router
 from workorders.models import CallOutcome
@@ -52,6 +54,7 @@ logger = logging.getLogger(__name__)
 VOICE_PATH = "/twilio/voice"
 AFTER_STREAM_PATH = "/twilio/after-stream"
 STREAM_PATH = "/twilio/stream"
+SMS_PATH = "/twilio/sms"
 
 
 def stream_url(public_url: str) -> str:
@@ -111,8 +114,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             )
         # Webhooks go out from the outbox, so a restart resumes where it stopped.
         delivering = asyncio.create_task(keep_delivering(app.state.runtime.sessions))
+        sending = (
+            asyncio.create_task(keep_sending(app.state.runtime.sessions, settings))
+            if settings.texts_enabled
+            else None
+        )
         yield
         delivering.cancel()
+        if sending is not None:
+            sending.cancel()
         if retention is not None:
             retention.cancel()
         if owned:
@@ -194,6 +204,23 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         else:
             response.hangup()
         return _twiml(response)
+
+    @app.post(SMS_PATH)
+    async def inbound_sms(
+        request: Request, session: Annotated[Session, Depends(get_session)]
+    ) -> Response:
+        """A resident's text: STOP and the like end status texts, START resumes."""
+        params = await signed_form(request, SMS_PATH)
+        sender = params.get("From", "")
+        word = params.get("Body", "").strip().lower()
+        if sender and word in texts.STOP_WORDS:
+            texts.opt_out(session, phone=sender)
+            logger.info("texts stopped for %s", mask_phone(sender))
+        elif sender and word in texts.START_WORDS:
+            texts.opt_in(session, phone=sender)
+            logger.info("texts resumed for %s", mask_phone(sender))
+        # Twilio itself answers STOP and START; nothing more is said here.
+        return Response(content=str(MessagingResponse()), media_type="application/xml")
 
     @app.websocket(STREAM_PATH)
     async def media_stream(websocket: WebSocket) -> None:

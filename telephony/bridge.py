@@ -24,6 +24,7 @@ from dialog.actions import (
     Listen,
     LookUpCase,
     Say,
+    SubscribeToTexts,
     Transfer,
 )
 from dialog.events import (
@@ -51,7 +52,7 @@ from voice.vad import (
     UtteranceEnded,
     UtterancePaused,
 )
-from workorders import case_numbers, store
+from workorders import case_numbers, store, texts
 from workorders.models import CallOutcome
 from workorders.privacy import mask_phone
 from workorders.schemas import CallTurnIn, NewWorkOrder, WorkOrderOut
@@ -360,6 +361,8 @@ class CallSession:
                 return await self._create_work_order(action)
             case LookUpCase():
                 return await self._look_up(action.case_number)
+            case SubscribeToTexts():
+                await self._subscribe_to_texts(action.case_number)
             case Transfer() | Hangup():
                 self._is_ending = True
                 asyncio.get_running_loop().create_task(self._end_when_heard())
@@ -406,6 +409,19 @@ class CallSession:
             say.text,
             extra={"speaker": "agent", "text": say.text},
         )
+
+    async def _subscribe_to_texts(self, case_number: str) -> None:
+        if not self._caller_number:
+            logger.info("call %s: no caller number to text", self._call_sid)
+            return
+
+        def subscribe() -> None:
+            with self._runtime.sessions() as session:
+                texts.subscribe(
+                    session, case_number=case_number, phone=self._caller_number or ""
+                )
+
+        await asyncio.to_thread(subscribe)
 
     async def _create_work_order(self, action: CreateWorkOrder) -> Event:
         draft = action.draft

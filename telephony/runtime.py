@@ -97,7 +97,7 @@ def build_runtime(settings: Settings, *, migrate: bool = False) -> Runtime:
     """
     began = time.perf_counter()
     city = load_city(settings.city_dir)
-    dialog = Dialog(city)
+    dialog = Dialog(city, offer_texts=settings.texts_enabled)
     router = router_for(city)
 
     engine = make_engine(settings.database_url)

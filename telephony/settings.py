@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     # at most this old, instead of opening a new one.
     duplicate_window_days: float = 14.0
     console_session_hours: float = 12.0  # a console sign-in lasts a shift
+    # Texts to callers who ask for them: Twilio's REST API from this number.
+    twilio_account_sid: str = Field(
+        default="",
+        validation_alias=AliasChoices(
+            "TWILIO_ACCOUNT_SID", "CITYLINE_TWILIO_ACCOUNT_SID"
+        ),
+    )
+    sms_from: str = ""  # e.g. +16175550100; empty: texts are never offered
+    # Where Twilio's REST API is (tests point it at a local fake).
+    twilio_api_base_url: str = "https://api.twilio.com"
     # Keys that may POST Open311 requests, comma separated; none: posting is off.
     open311_api_keys: str = ""
     # Call audio older than this is deleted (transcripts and work orders stay);
@@ -84,6 +94,13 @@ class Settings(BaseSettings):
                 "twilio_auth_token": self.twilio_auth_token or secrets.token_hex(16),
                 "api_token": self.api_token or secrets.token_hex(16),
             }
+        )
+
+    @property
+    def texts_enabled(self) -> bool:
+        """Texts can be sent: an account, its token and a sender number."""
+        return bool(
+            self.twilio_account_sid and self.twilio_auth_token and self.sms_from
         )
 
     @property

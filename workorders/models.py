@@ -245,3 +245,42 @@ class Delivery(Base):
 
     event: Mapped[OutboxEvent] = relationship()
     subscription: Mapped[WebhookSubscription] = relationship()
+
+
+class TextSubscription(Base):
+    """A caller who asked, on the call, for a text when their case changes."""
+
+    __tablename__ = "text_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TextOptOut(Base):
+    """A number that texted STOP: it gets no more messages until START."""
+
+    __tablename__ = "text_opt_outs"
+
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    opted_out_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TextMessage(Base):
+    """A status text to send, queued in the status change's transaction."""
+
+    __tablename__ = "text_messages"
+    __table_args__ = (Index("ix_text_messages_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"))
+    phone: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    provider_sid: Mapped[str | None] = mapped_column(String(64))  # Twilio's SM...
+    skipped: Mapped[bool] = mapped_column(default=False)  # opted out before sending
+    last_error: Mapped[str | None] = mapped_column(String(500))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from workorders import case_numbers, outbox
+from workorders import case_numbers, outbox, texts
 from workorders.models import (
     Call,
     CallOutcome,
@@ -275,6 +275,7 @@ def set_status(
         )
     )
     outbox.record_event(session, order=order, event_type=outbox.STATUS_CHANGED)
+    texts.queue_status_texts(session, order=order)
     session.commit()
     return get_work_order(session, case_number=case_number)
 

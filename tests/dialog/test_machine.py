@@ -463,3 +463,29 @@ def test_a_guess_between_two_services_is_no_answer_to_what_to_change(
     call.say("412 Maple Avenue.")
     assert call.phase() is Phase.CONFIRM
     assert "A pothole at 412 Maple Avenue" in call.spoken
+
+
+@pytest.mark.parametrize(
+    ("offer", "answer"), [(True, "Yes please."), (True, "No."), (False, "")]
+)
+def test_text_updates_are_offered_only_where_texts_can_be_sent(
+    offer: bool, answer: str
+) -> None:
+    from dialog.actions import SubscribeToTexts
+    from dialog.events import WorkOrderCreated
+
+    call = Conversation(Dialog(load_city(EXAMPLE_CITY_DIR), offer_texts=offer))
+    call.say("There's a pothole at 1420 Elm Street.")
+    call.say("Yes.")
+    call.send(WorkOrderCreated(case_number="1000015", department_name="Public Works"))
+    if not offer:
+        assert call.phase() is Phase.OFFER_REPEAT
+        assert "text message" not in call.spoken
+        return
+    assert call.phase() is Phase.OFFER_TEXTS
+    actions = call.say(answer)
+    subscribed = [a for a in actions if isinstance(a, SubscribeToTexts)]
+    assert [a.case_number for a in subscribed] == (
+        ["1000015"] if answer == "Yes please." else []
+    )
+    assert call.phase() is Phase.OFFER_REPEAT
