@@ -295,6 +295,13 @@ def make_open311_router(
         logger.info("open311: request %s created", created.case_number)
         return [{"service_request_id": created.case_number, "service_notice": None}]
 
+    @router.api_route(
+        "/{anything:path}", methods=["GET", "POST"], include_in_schema=False
+    )
+    def nothing_here(anything: str) -> None:
+        """Any other path under the API answers in the spec's error shape too."""
+        raise Open311Error(404, f"no resource {anything!r} here")
+
     return router
 
 
