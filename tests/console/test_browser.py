@@ -268,9 +268,12 @@ def test_supervisor_replays_a_call_and_resolves_its_case_in_a_browser(
         # The agent filed the wrong address: the supervisor corrects it here.
         driver.find_element(By.CSS_SELECTOR, "details.correct summary").click()
         driver.find_element(By.ID, "correct-address").send_keys("412 Maple Avenue")
+        before = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(
             By.CSS_SELECTOR, "form.correction-form button[type=submit]"
         ).click()
+        # The form comes back to the same URL: wait for the new page itself.
+        wait.until(ec.staleness_of(before))
         wait.until(ec.url_to_be(f"{base_url}{PREFIX}/calls/{sid}"))
         driver.find_element(By.CSS_SELECTOR, "details.correct summary").click()
         row = wait.until(
