@@ -921,10 +921,18 @@ def _catalog_department(service: dict[str, object]) -> str | None:
 
 
 def build_services(
-    catalog: Sequence[dict[str, object]], codes: Sequence[str]
+    catalog: Sequence[dict[str, object]],
+    codes: Sequence[str],
+    definitions: Sequence[dict[str, object]] = (),
 ) -> list[dict[str, object]]:
-    """Return the chosen catalog entries with Cityline's fields added."""
+    """Return the chosen catalog entries with Cityline's fields added, and the
+    Open311 attributes of those Boston defines (its service definitions)."""
     by_code = {str(s["service_code"]): s for s in catalog}
+    attributes = {
+        str(d["service_code"]): d["attributes"]
+        for d in definitions
+        if isinstance(d.get("attributes"), list) and d["attributes"]
+    }
     unused = set(SPOKEN) - set(codes)
     if unused:
         raise BuildError(f"spoken names for services not chosen: {sorted(unused)}")
@@ -947,6 +955,8 @@ def build_services(
         }
         if spoken.question:
             entry["question"] = spoken.question
+        if code in attributes:
+            entry["attributes"] = attributes[code]
         services.append(entry)
     _check_synonyms(SPOKEN)
     return services
@@ -1153,8 +1163,11 @@ def build(shared: Path, out: Path) -> None:
         if row["Boston"]
     ]
     check_departments(catalog)
+    definitions: list[dict[str, object]] = json.loads(
+        (data / "boston" / "service-definitions.json").read_text(encoding="utf-8")
+    )
     services = build_services(
-        catalog, choose_services(rank_services(top_names, catalog))
+        catalog, choose_services(rank_services(top_names, catalog)), definitions
     )
     streets = build_streets(
         _read_csv(data / "streets" / "chicago-street-names.csv"),

@@ -27,6 +27,33 @@ class Department:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceAttribute:
+    """One Open311 service-definition field: asked by web and app clients."""
+
+    code: str
+    datatype: (
+        str  # string, number, datetime, text, single/multivaluelist, informational
+    )
+    description: str
+    required: bool
+    order: int
+    values: tuple[tuple[str, str], ...]  # (key, name) for the list datatypes
+
+
+ATTRIBUTE_DATATYPES = frozenset(
+    {
+        "string",
+        "number",
+        "datetime",
+        "text",
+        "singlevaluelist",
+        "multivaluelist",
+        "informational",  # Boston's: text shown to the resident, not a field
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Service:
     """One entry of the Open311 catalog plus Cityline's own fields."""
 
@@ -42,6 +69,7 @@ class Service:
     # What a dispatcher needs to know that the caller may not say, asked once
     # before the read-back: "Is the car blocking a driveway, or a hydrant?"
     question: str | None = None
+    attributes: tuple[ServiceAttribute, ...] = ()  # Open311 service definition
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,12 +204,43 @@ def _load_services(path: Path, department_codes: set[str]) -> tuple[Service, ...
                 keywords=_split(str(raw.get("keywords") or ""), ","),
                 synonyms=tuple(str(s) for s in synonyms),
                 question=question.strip() if question else None,
+                attributes=_attributes(raw.get("attributes", []), where),
             )
         )
     if not services:
         raise CityConfigError(f"{path}: the catalog has no services")
     _check_unique_synonyms(services)
     return tuple(services)
+
+
+def _attributes(raw: object, where: str) -> tuple[ServiceAttribute, ...]:
+    if not isinstance(raw, list):
+        raise CityConfigError(f"{where}: attributes must be a list")
+    found: list[ServiceAttribute] = []
+    for number, item in enumerate(raw):
+        at = f"{where}.attributes[{number}]"
+        if not isinstance(item, dict) or not item.get("code"):
+            raise CityConfigError(f"{at}: an attribute needs a code")
+        datatype = str(item.get("datatype", ""))
+        if datatype not in ATTRIBUTE_DATATYPES:
+            raise CityConfigError(f"{at}: unknown datatype {datatype!r}")
+        values = item.get("values") or []
+        if datatype.endswith("valuelist") and not values:
+            raise CityConfigError(f"{at}: a {datatype} needs values")
+        found.append(
+            ServiceAttribute(
+                code=str(item["code"]),
+                datatype=datatype,
+                description=str(item.get("description") or ""),
+                required=item.get("required") is True,
+                order=int(item.get("order") or number + 1),
+                values=tuple((str(v["key"]), str(v["name"])) for v in values),
+            )
+        )
+    codes = [a.code for a in found]
+    if len(set(codes)) != len(codes):
+        raise CityConfigError(f"{where}: attribute codes repeat")
+    return tuple(found)
 
 
 def _check_unique_synonyms(services: list[Service]) -> None:

@@ -49,6 +49,9 @@ class CatalogEntry:
     description: str
     keywords: str
     group: str
+    # The service definition's fields in the spec's shape (informational ones
+    # left out: they ask nothing, and the spec's datatypes do not name them).
+    attributes: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -141,7 +144,7 @@ def make_open311_router(
             "service_code": entry.code,
             "service_name": entry.name,
             "description": entry.description or None,
-            "metadata": False,  # no attributes are defined for any service yet
+            "metadata": bool(entry.attributes),
             "type": "realtime",
             "keywords": entry.keywords or None,
             "group": entry.group or None,
@@ -178,10 +181,13 @@ def make_open311_router(
 
     @router.get("/services/{service_code}.json")
     def service_definition(service_code: str) -> dict[str, Any]:
-        """A service's extra fields; none are defined yet, so the list is empty."""
+        """A service's extra fields, from the city's catalog (often none)."""
         if service_code not in by_code:
             raise Open311Error(404, f"service_code {service_code!r} not found")
-        return {"service_code": service_code, "attributes": []}
+        return {
+            "service_code": service_code,
+            "attributes": list(by_code[service_code].attributes),
+        }
 
     @router.get("/requests.json")
     def requests_json(
@@ -265,13 +271,10 @@ def make_open311_router(
         description = form.get("description", "").strip()
         if len(description) > MAX_DESCRIPTION_CHARS:
             raise Open311Error(400, "description is longer than 4000 characters")
+        answers = _attribute_answers(form, by_code[code].attributes)
         place = _place(form, config.read_address)
         details = [description] if description else []
-        details += [
-            f"{key}: {value}"
-            for key, value in form.items()
-            if key.startswith("attribute[") and value
-        ]
+        details += [f"{name}: {value}" for name, value in answers]
         if form.get("media_url"):
             details.append(f"media: {form['media_url']}")
         try:
@@ -303,6 +306,34 @@ def make_open311_router(
         raise Open311Error(404, f"no resource {anything!r} here")
 
     return router
+
+
+def _attribute_answers(
+    form: dict[str, str], attributes: Sequence[dict[str, Any]]
+) -> list[tuple[str, str]]:
+    """(question, answer) per attribute[code] sent; checks required and lists."""
+    by_code = {str(a["code"]): a for a in attributes}
+    answers: list[tuple[str, str]] = []
+    for key, value in form.items():
+        if not (key.startswith("attribute[") and key.endswith("]")) or not value:
+            continue
+        code = key[len("attribute[") : -1]
+        attribute = by_code.get(code)
+        if attribute is None:
+            answers.append((code, value))
+            continue
+        keys = {str(v["key"]) for v in attribute.get("values", [])}
+        if attribute["datatype"] == "singlevaluelist" and value not in keys:
+            raise Open311Error(400, f"attribute[{code}] must be one of its values")
+        answers.append((str(attribute["description"]) or code, value))
+    missing = [
+        code
+        for code, attribute in by_code.items()
+        if attribute["required"] and not form.get(f"attribute[{code}]")
+    ]
+    if missing:
+        raise Open311Error(400, f"attribute[{missing[0]}] is required")
+    return answers
 
 
 def _place(

@@ -6,7 +6,7 @@ import hmac
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket
 from fastapi.responses import Response
@@ -25,7 +25,7 @@ from console.routes import (
     make_console_router,
 )
 from dialog.prompts import CityWords, Prompts
-from nlu.city import City, load_city
+from nlu.city import City, Service, load_city
 from nlu.location import Locator
 from open311.api import (
     CatalogEntry,
@@ -83,6 +83,28 @@ def _address_reader(city: City) -> Callable[[str], AddressParts | None]:
         )
 
     return read
+
+
+def open311_attributes(service: Service) -> tuple[dict[str, Any], ...]:
+    """A service's Open311 definition fields in the spec's shape."""
+    return tuple(
+        {
+            "variable": True,
+            "code": a.code,
+            "datatype": a.datatype,
+            "required": a.required,
+            "datatype_description": None,
+            "order": a.order,
+            "description": a.description,
+            **(
+                {"values": [{"key": k, "name": n} for k, n in a.values]}
+                if a.values
+                else {}
+            ),
+        }
+        for a in service.attributes
+        if a.datatype != "informational"
+    )
 
 
 def _twiml(response: VoiceResponse) -> Response:
@@ -267,6 +289,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
                         description=s.description,
                         keywords=", ".join(s.keywords),
                         group=s.group,
+                        attributes=open311_attributes(s),
                     )
                     for s in city.services
                 ],

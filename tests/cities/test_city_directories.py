@@ -259,6 +259,28 @@ def test_synonym_shared_by_two_services_is_rejected(broken_city: Path) -> None:
         load_city(broken_city)
 
 
+@pytest.mark.parametrize(
+    ("attribute", "error"),
+    [
+        ({"code": "A", "datatype": "colour"}, r"unknown datatype 'colour'"),
+        (
+            {"code": "A", "datatype": "singlevaluelist"},
+            r"a singlevaluelist needs values",
+        ),
+        ({"datatype": "string"}, r"an attribute needs a code"),
+    ],
+)
+def test_bad_service_attribute_is_rejected(
+    broken_city: Path, attribute: dict[str, str], error: str
+) -> None:
+    path = broken_city / "services.json"
+    services = json.loads(path.read_text(encoding="utf-8"))
+    services[0]["attributes"] = [attribute]
+    path.write_text(json.dumps(services), encoding="utf-8")
+    with pytest.raises(CityConfigError, match=error):
+        load_city(broken_city)
+
+
 def test_street_without_suffix_is_rejected(broken_city: Path) -> None:
     with (broken_city / "streets.csv").open("a", encoding="utf-8") as handle:
         handle.write("Bramble,,,1,10\n")

@@ -128,7 +128,7 @@ def test_posted_request_is_a_routed_work_order_read_back_schema_valid(
     assert order.address == "412 Maple Avenue"
     assert order.source == "open311"
     assert order.department_name == "Public Works"
-    assert "attribute[DEPTH]: deep" in order.description
+    assert "DEPTH: deep" in order.description
     one = api.get(f"{PREFIX}/requests/{case}.json").json()
     assert_valid(one, "requests.json")
     assert one[0]["status"] == "open"
@@ -284,3 +284,30 @@ def test_schema_check_itself_catches_what_the_spec_forbids(
     # Missing "type", a number for a boolean, a status outside open/closed.
     with pytest.raises(AssertionError):
         assert_valid(instance, schema)
+
+
+def test_service_definitions_come_from_the_citys_catalog(api: TestClient) -> None:
+    # Boston defines fields for missed trash; the example city keeps them.
+    listed = {s["service_code"]: s for s in api.get(f"{PREFIX}/services.json").json()}
+    assert listed["MTRECYDBI"]["metadata"] is True
+    assert listed["REQPOTHL"]["metadata"] is False
+    found = api.get(f"{PREFIX}/services/MTRECYDBI.json").json()
+    assert_valid(found, "service-definition.json")
+    codes = {a["code"]: a for a in found["attributes"]}
+    assert codes["SR-MTRECYDBI1"]["required"] is True
+    assert "Recycling" in {v["key"] for v in codes["SR-MTRECYDBI1"]["values"]}
+    assert all(a["datatype"] != "informational" for a in found["attributes"])
+
+
+def test_required_attributes_and_list_values_are_enforced(api: TestClient) -> None:
+    where = {"service_code": "MTRECYDBI", "address_string": "301 Washington Street"}
+    assert_spec_error(_post(api, **where), 400)
+    wrong = _post(api, **where, **{"attribute[SR-MTRECYDBI1]": "Old tires"})
+    assert_spec_error(wrong, 400)
+    right = _post(api, **where, **{"attribute[SR-MTRECYDBI1]": "Recycling"})
+    assert right.status_code == 200
+    case = right.json()[0]["service_request_id"]
+    [request] = api.get(f"{PREFIX}/requests/{case}.json").json()
+    assert (
+        "What type of trash collection was missed?: Recycling" in request["description"]
+    )
