@@ -6,11 +6,9 @@ import getpass
 import sys
 
 from console.auth import MIN_PASSWORD_LENGTH, hash_password
-from nlu.city import load_city
-from telephony.runtime import DatabaseNotReady, check_database, router_for
+from telephony.runtime import admin_database
 from telephony.settings import Settings
-from workorders import accounts, store
-from workorders.database import make_engine, make_session_factory
+from workorders import accounts
 from workorders.models import Role
 
 
@@ -31,7 +29,10 @@ def add_account(
     department_code: str | None,
     password_from_stdin: bool,
 ) -> int:
-    """A supervisor, or with department_code a dispatcher; returns the exit status."""
+    """A supervisor, or with department_code a dispatcher; returns the exit status.
+
+    Raises: DatabaseNotReady.
+    """
     password = _read_password(password_from_stdin)
     if password is None:
         return 1
@@ -42,17 +43,7 @@ def add_account(
         )
         return 1
     try:
-        check_database(settings)
-    except DatabaseNotReady as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    engine = make_engine(settings.database_url)
-    try:
-        sessions = make_session_factory(engine)
-        with sessions() as session:
-            store.sync_departments(
-                session, router=router_for(load_city(settings.city_dir))
-            )
+        with admin_database(settings) as sessions, sessions() as session:
             account = accounts.create_account(
                 session,
                 username=username,
@@ -63,8 +54,6 @@ def add_account(
     except accounts.AccountError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
     where = f" of {account.department_code}" if account.department_code else ""
     print(f"created {account.role.value}{where} {account.username!r}")
     return 0

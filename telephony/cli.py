@@ -25,7 +25,12 @@ from telephony.local_call import (
     Step,
     place_call,
 )
-from telephony.runtime import DatabaseNotReady, build_runtime, check_database
+from telephony.runtime import (
+    DatabaseNotReady,
+    admin_database,
+    build_runtime,
+    check_database,
+)
 from telephony.server import running_server
 from telephony.settings import Settings
 
@@ -235,16 +240,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    settings = Settings()
+    try:
+        return _run(args, Settings())
+    except DatabaseNotReady as error:
+        # The app and its commands refuse a database its migrations have not reached.
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    """Carry out the parsed command. Raises: DatabaseNotReady."""
     if args.command in {"serve", "call", "bench"} and not (
         args.command == "call" and args.url
     ):
-        # The app refuses a database its migrations have not reached.
-        try:
-            check_database(settings)
-        except DatabaseNotReady as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
+        check_database(settings)
     match args.command:
         case "migrate":
             return _migrate(settings)
@@ -305,7 +314,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _add_department_key(settings, args.department)
         case "delete-old-audio":
             from telephony.retention import delete_old_audio
-            from workorders.database import make_engine, make_session_factory
 
             keep_days = (
                 args.days if args.days is not None else settings.audio_retention_days
@@ -316,15 +324,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
                 return 1
-            engine = make_engine(settings.database_url)
-            try:
+            with admin_database(settings) as sessions:
                 count = delete_old_audio(
-                    make_session_factory(engine),
+                    sessions,
                     recordings_dir=settings.recordings_dir,
                     keep_days=keep_days,
                 )
-            finally:
-                engine.dispose()
             print(f"deleted the audio of {count} calls older than {keep_days:g} days")
             return 0
         case "check-city":
@@ -343,34 +348,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _add_department_key(settings: Settings, department: str) -> int:
+    """Raises: DatabaseNotReady."""
     import secrets
 
-    from telephony.runtime import router_for
-    from workorders import store
-    from workorders.database import make_engine, make_session_factory
     from workorders.department_api import key_hash
     from workorders.models import Department
     from workorders.outbox import add_department_key
 
-    try:
-        check_database(settings)
-    except DatabaseNotReady as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as session:
-            city = load_city(settings.city_dir)
-            store.sync_departments(session, router=router_for(city))
-            if session.get(Department, department) is None:
-                print(f"error: no department {department!r}", file=sys.stderr)
-                return 1
-            key = "dk_" + secrets.token_urlsafe(32)
-            add_department_key(
-                session, department_code=department, key_hash=key_hash(key)
-            )
-    finally:
-        engine.dispose()
+    with admin_database(settings) as sessions, sessions() as session:
+        if session.get(Department, department) is None:
+            print(f"error: no department {department!r}", file=sys.stderr)
+            return 1
+        key = "dk_" + secrets.token_urlsafe(32)
+        add_department_key(session, department_code=department, key_hash=key_hash(key))
     print(key)
     return 0
 

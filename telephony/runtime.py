@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -31,6 +32,24 @@ def check_database(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     try:
         _check_migrated(engine)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def admin_database(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """The configured database for a one-off command, its departments synced.
+
+    Raises: DatabaseNotReady.
+    """
+    engine = make_engine(settings.database_url)
+    try:
+        _check_migrated(engine)
+        sessions = make_session_factory(engine)
+        with sessions() as session:
+            city = load_city(settings.city_dir)
+            store.sync_departments(session, router=router_for(city))
+        yield sessions
     finally:
         engine.dispose()
 

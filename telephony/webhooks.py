@@ -72,7 +72,7 @@ def deliver_due(
         except httpx.HTTPError as failure:
             error = f"{type(failure).__name__}: {failure}"
         with sessions() as session:
-            attempts = outbox.attempts_of(session, delivery_id=item.delivery_id) + 1
+            attempts = item.attempts + 1
             outbox.record_attempt(
                 session,
                 delivery_id=item.delivery_id,

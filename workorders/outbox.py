@@ -44,6 +44,7 @@ class DueDelivery:
     url: str
     secret: str
     body: str  # the JSON payload, byte for byte what is signed
+    attempts: int  # made so far; the retry delay grows with them
 
 
 def _aware(value: datetime) -> datetime:
@@ -145,6 +146,7 @@ def due_deliveries(
             url=subscription.url,
             secret=subscription.secret,
             body=event.payload_json,
+            attempts=delivery.attempts,
         )
         for delivery, event, subscription in rows
     ]
@@ -235,8 +237,3 @@ def orders_after(
             .limit(limit)
         ).tuples()
     ]
-
-
-def attempts_of(session: Session, *, delivery_id: int) -> int:
-    delivery = session.get(Delivery, delivery_id)
-    return 0 if delivery is None else delivery.attempts
