@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -161,11 +162,33 @@ def _filter_by_day(driver: WebDriver, day: str) -> None:
     # is always ISO, so the value is set directly.
     field = driver.find_element(By.NAME, "day")
     driver.execute_script("arguments[0].value = arguments[1];", field, day)
-    driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    _click_through(driver, "form.filters button[type=submit]")
 
 
 def _wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
     return WebDriverWait(driver, _WAIT_SECONDS, poll_frequency=0.1)
+
+
+def _is_new_page_loaded(driver: WebDriver) -> bool:
+    # While the old document is torn down Chromium can answer any command with
+    # an inspector error ("Node ... does not belong to the document"); that is
+    # "not yet", not a failure.
+    try:
+        return bool(
+            driver.execute_script(
+                "return window.__citylineOldPage !== true"
+                " && document.readyState === 'complete';"
+            )
+        )
+    except WebDriverException:
+        return False
+
+
+def _click_through(driver: WebDriver, css_selector: str) -> None:
+    """Click what navigates (a link, a form's submit) and wait for the new page."""
+    driver.execute_script("window.__citylineOldPage = true;")
+    driver.find_element(By.CSS_SELECTOR, css_selector).click()
+    _wait(driver).until(_is_new_page_loaded)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -219,7 +242,7 @@ def test_supervisor_replays_a_call_and_resolves_its_case_in_a_browser(
         driver.find_element(By.NAME, "username").send_keys("sam")
         driver.find_element(By.NAME, "password").send_keys(PASSWORD)
         _screenshot(driver, artifacts / "01-sign-in.png")
-        driver.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
+        _click_through(driver, "form.login button[type=submit]")
 
         wait.until(ec.url_to_be(f"{base_url}{PREFIX}/calls"))
         # Today's calls: none. Yesterday's: the one.
@@ -227,14 +250,11 @@ def test_supervisor_replays_a_call_and_resolves_its_case_in_a_browser(
         wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "0 calls"))
         _filter_by_day(driver, yesterday.isoformat())
         wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "main"), "1 call"))
-        newest = wait.until(
-            ec.element_to_be_clickable(
-                (By.CSS_SELECTOR, "table.calls tbody tr:first-child td:first-child a")
-            )
-        )
+        newest = "table.calls tbody tr:first-child td:first-child a"
+        wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, newest)))
         assert case in driver.find_element(By.CSS_SELECTOR, "table.calls").text
         _screenshot(driver, artifacts / "02-calls.png")
-        newest.click()
+        _click_through(driver, newest)
 
         wait.until(ec.url_to_be(f"{base_url}{PREFIX}/calls/{sid}"))
         wait.until(ec.presence_of_all_elements_located((By.CSS_SELECTOR, "li.turn")))
@@ -268,12 +288,8 @@ def test_supervisor_replays_a_call_and_resolves_its_case_in_a_browser(
         # The agent filed the wrong address: the supervisor corrects it here.
         driver.find_element(By.CSS_SELECTOR, "details.correct summary").click()
         driver.find_element(By.ID, "correct-address").send_keys("412 Maple Avenue")
-        before = driver.find_element(By.TAG_NAME, "html")
-        driver.find_element(
-            By.CSS_SELECTOR, "form.correction-form button[type=submit]"
-        ).click()
         # The form comes back to the same URL: wait for the new page itself.
-        wait.until(ec.staleness_of(before))
+        _click_through(driver, "form.correction-form button[type=submit]")
         wait.until(ec.url_to_be(f"{base_url}{PREFIX}/calls/{sid}"))
         driver.find_element(By.CSS_SELECTOR, "details.correct summary").click()
         row = wait.until(
@@ -284,15 +300,11 @@ def test_supervisor_replays_a_call_and_resolves_its_case_in_a_browser(
         cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")][1:]
         assert cells == ["address", "1420 Elm Street", "412 Maple Avenue", "sam"]
 
-        driver.find_element(
-            By.CSS_SELECTOR, f"a[href='{PREFIX}/work-orders/{case}']"
-        ).click()
+        _click_through(driver, f"a[href='{PREFIX}/work-orders/{case}']")
         wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), case))
         Select(driver.find_element(By.ID, "new-status")).select_by_value("resolved")
         driver.find_element(By.ID, "note").send_keys("Patched by crew 4")
-        driver.find_element(
-            By.CSS_SELECTOR, "form.status-form button[type=submit]"
-        ).click()
+        _click_through(driver, "form.status-form button[type=submit]")
         wait.until(ec.text_to_be_present_in_element((By.ID, "status"), "resolved"))
         last = driver.find_elements(By.CSS_SELECTOR, "table.history tbody tr")[-1]
         assert [c.text for c in last.find_elements(By.TAG_NAME, "td")][1:] == [
@@ -302,7 +314,7 @@ def test_supervisor_replays_a_call_and_resolves_its_case_in_a_browser(
         ]
         _screenshot(driver, artifacts / "04-work-order.png")
 
-        driver.find_element(By.LINK_TEXT, "Line health").click()
+        _click_through(driver, f"nav a[href='{PREFIX}/health']")
         wait.until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "health"))
         assert len(driver.find_elements(By.CSS_SELECTOR, "svg")) >= 3
         _screenshot(driver, artifacts / "05-health.png")
