@@ -41,6 +41,13 @@ def send_due(
         due = texts.due_texts(session, now=moment)
     for item in due:
         with sessions() as session:
+            if not texts.claim_text(
+                session,
+                message_id=item.message_id,
+                attempts=item.attempts,
+                now=moment,
+            ):
+                continue
             if texts.is_opted_out(session, phone=item.phone):
                 texts.record_text(
                     session, message_id=item.message_id, now=moment, skipped=True

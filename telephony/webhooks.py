@@ -48,6 +48,14 @@ def deliver_due(
     with sessions() as session:
         due = outbox.due_deliveries(session, now=moment)
     for item in due:
+        with sessions() as session:
+            if not outbox.claim_delivery(
+                session,
+                delivery_id=item.delivery_id,
+                attempts=item.attempts,
+                now=moment,
+            ):
+                continue
         timestamp = str(int(moment.timestamp()))
         status_code: int | None = None
         error: str | None = None

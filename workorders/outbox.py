@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from workorders.models import (
@@ -28,6 +28,9 @@ from workorders.schemas import DeliveryOut
 CREATED = "workorder.created"
 STATUS_CHANGED = "workorder.status_changed"
 EVENT_TYPES = (CREATED, STATUS_CHANGED)
+# How long a worker holds a delivery it is sending: well over a send's timeout,
+# so only a worker that died mid-send lets another one take it.
+CLAIM_SECONDS = 60.0
 
 
 class SubscriptionError(Exception):
@@ -150,6 +153,30 @@ def due_deliveries(
         )
         for delivery, event, subscription in rows
     ]
+
+
+def claim_delivery(
+    session: Session, *, delivery_id: int, attempts: int, now: datetime
+) -> bool:
+    """Take a due delivery for one attempt; False when another worker has it.
+
+    Every process of a scaled-out line polls the same outbox. Setting
+    next_attempt_at only where attempts and due-ness are as the worker read them
+    lets exactly one worker send, so a case's events are neither sent twice at
+    once nor overtaken by a stale copy of an earlier one.
+    """
+    claimed = session.connection().execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.attempts == attempts,
+            Delivery.delivered_at.is_(None),
+            Delivery.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+    )
+    session.commit()
+    return claimed.rowcount == 1
 
 
 def record_attempt(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from workorders.models import (
@@ -19,6 +19,8 @@ from workorders.models import (
 # Carriers' and Twilio's opt-out and opt-in words.
 STOP_WORDS = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit"})
 START_WORDS = frozenset({"start", "unstop", "yes"})
+# As for webhook deliveries (outbox.CLAIM_SECONDS): one sender per text.
+CLAIM_SECONDS = 60.0
 _STATUS_WORDS = {
     WorkOrderStatus.RECEIVED: "received",
     WorkOrderStatus.IN_PROGRESS: "being worked on",
@@ -33,6 +35,7 @@ class DueText:
     message_id: int
     phone: str
     body: str
+    attempts: int  # made so far, for claim_text
 
 
 def subscribe(session: Session, *, case_number: str, phone: str) -> None:
@@ -86,7 +89,33 @@ def due_texts(session: Session, *, now: datetime, limit: int = 50) -> list[DueTe
         .order_by(TextMessage.id)
         .limit(limit)
     )
-    return [DueText(message_id=m.id, phone=m.phone, body=m.body) for m in rows]
+    return [
+        DueText(message_id=m.id, phone=m.phone, body=m.body, attempts=m.attempts)
+        for m in rows
+    ]
+
+
+def claim_text(
+    session: Session, *, message_id: int, attempts: int, now: datetime
+) -> bool:
+    """Take a due text for one attempt; False when another process has it.
+
+    A scaled-out line runs a sender in every process: without this, two of them
+    could text a resident the same update twice.
+    """
+    claimed = session.connection().execute(
+        update(TextMessage)
+        .where(
+            TextMessage.id == message_id,
+            TextMessage.attempts == attempts,
+            TextMessage.sent_at.is_(None),
+            TextMessage.skipped.is_(False),
+            TextMessage.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+    )
+    session.commit()
+    return claimed.rowcount == 1
 
 
 def record_text(

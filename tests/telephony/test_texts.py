@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -22,6 +23,7 @@ from tests.conftest import AUTH_TOKEN
 from tests.telephony.conftest import call
 from workorders import store, texts
 from workorders.models import WorkOrderStatus
+from workorders.schemas import NewWorkOrder
 
 ACCOUNT_SID = "AC" + "1" * 32
 SENDER = "+16175550100"
@@ -30,7 +32,7 @@ SENDER = "+16175550100"
 class FakeTwilio:
     """Twilio's Messages endpoint on 127.0.0.1, keeping what it was sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, answer_seconds: float = 0.0) -> None:
         self.sent: list[dict[str, str]] = []
         fake = self
 
@@ -41,6 +43,7 @@ class FakeTwilio:
                 assert self.headers["Authorization"].startswith("Basic ")
                 form = {k: v[0] for k, v in parse_qs(body).items()}
                 fake.sent.append(form)
+                time.sleep(answer_seconds)
                 answer = json.dumps(
                     {"sid": f"SM{len(fake.sent):032d}", "status": "queued", **form}
                 ).encode()
@@ -146,3 +149,62 @@ def test_caller_who_asked_gets_a_text_until_they_send_stop(
         assert _signed_sms(app, texting, caller, "START") == 200
     with line.sessions() as session:
         assert not texts.is_opted_out(session, phone=caller)
+
+
+@pytest.mark.parametrize("database", ["runtime", "postgres_runtime"])
+def test_two_senders_text_each_update_once(
+    texting: Settings, database: str, request: pytest.FixtureRequest
+) -> None:
+    # Every process of a scaled-out line runs a sender over the same queue.
+    runtime: Runtime = request.getfixturevalue(database)
+    slow = FakeTwilio(answer_seconds=0.2)
+    try:
+        settings = texting.model_copy(update={"twilio_api_base_url": slow.url})
+        callers = ["+16175550131", "+16175550132", "+16175550133"]
+        with runtime.sessions() as session:
+            for caller in callers:
+                case = store.create_work_order(
+                    session,
+                    router=runtime.router,
+                    new=NewWorkOrder(
+                        service_code="REQPOTHL",
+                        address="1420 Elm Street",
+                        house_number=None,
+                        street=None,
+                        cross_street=None,
+                        description="pothole",
+                        urgency="normal",
+                        caller_number=caller,
+                    ),
+                ).case_number
+                texts.subscribe(session, case_number=case, phone=caller)
+                store.set_status(
+                    session,
+                    case_number=case,
+                    status=WorkOrderStatus.RESOLVED,
+                    note="",
+                    changed_by="crew",
+                )
+        start = threading.Barrier(2)
+        failures: list[BaseException] = []
+        sent: list[int] = []
+
+        def sender() -> None:
+            try:
+                client = twilio_client(settings)
+                start.wait()
+                sent.append(send_due(runtime.sessions, client, sender=SENDER))
+            except BaseException as failure:
+                failures.append(failure)
+
+        senders = [threading.Thread(target=sender) for _ in range(2)]
+        for thread in senders:
+            thread.start()
+        for thread in senders:
+            thread.join(timeout=30)
+    finally:
+        slow.close()
+
+    assert failures == []
+    assert sorted(message["To"] for message in slow.sent) == callers
+    assert sum(sent) == 3

@@ -27,7 +27,7 @@ from workorders.schemas import NewWorkOrder
 class Receiver:
     """A department's endpoint on 127.0.0.1: answers from a script, then 200."""
 
-    def __init__(self, script: list[str]) -> None:
+    def __init__(self, script: list[str], *, answer_seconds: float = 0.0) -> None:
         self.script = list(script)  # "fail" (500) or "stall" (answers too late)
         self.received: list[tuple[dict[str, str], bytes, int]] = []
         receiver = self
@@ -41,6 +41,7 @@ class Receiver:
                 receiver.received.append((dict(self.headers), body, code))
                 if action == "stall":
                     time.sleep(0.6)
+                time.sleep(answer_seconds)
                 self.send_response(code)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -143,6 +144,56 @@ def test_events_survive_a_failing_stalling_receiver_and_arrive_in_order(
     first = log[-1]
     assert first.event_type == "workorder.created"
     assert first.attempts == 4  # 500, 500, timed out, 200
+
+
+def test_two_workers_send_each_event_once_and_in_order(line: Runtime) -> None:
+    # A scaled-out line runs a delivery worker in every process, all reading
+    # the same outbox at the same moment.
+    department = line.router.route("REQPOTHL").department_code
+    with Receiver([], answer_seconds=0.2) as receiver:
+        with line.sessions() as session:
+            outbox.subscribe(
+                session,
+                department_code=department,
+                url=receiver.url,
+                events=list(outbox.EVENT_TYPES),
+            )
+        cases = [_report(line, f"{n} Elm Street") for n in (100, 200, 300)]
+        for case in cases:
+            _move(line, case, WorkOrderStatus.IN_PROGRESS)
+        now = datetime.now(UTC)
+        start = threading.Barrier(2)
+        failures: list[BaseException] = []
+
+        def worker() -> None:
+            try:
+                with httpx.Client() as client:
+                    start.wait()
+                    for _ in range(3):
+                        deliver_due(line.sessions, client, now=now)
+            except BaseException as failure:
+                failures.append(failure)
+
+        workers = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join(timeout=30)
+
+    assert failures == []
+    deliveries = [headers["X-Cityline-Delivery"] for headers, _, _ in receiver.received]
+    assert len(deliveries) == 6, deliveries
+    assert len(set(deliveries)) == 6, deliveries  # none sent twice
+    for case in cases:
+        events = [
+            (headers["X-Cityline-Event"], json.loads(body)["status"])
+            for headers, body, _ in receiver.received
+            if json.loads(body)["case_number"] == case
+        ]
+        assert events == [
+            ("workorder.created", "received"),
+            ("workorder.status_changed", "in_progress"),
+        ]
 
 
 def test_signature_is_hmac_sha256_over_timestamp_and_body() -> None:
