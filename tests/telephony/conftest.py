@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 
 from telephony.call_scripts import steps_for
 from telephony.local_call import CallReport, Step, place_call
@@ -12,7 +13,8 @@ from telephony.server import running_server
 from telephony.settings import Settings
 from tests.conftest import API_TOKEN, AUTH_TOKEN
 from workorders import store
-from workorders.schemas import CallOut, WorkOrderOut
+from workorders.models import WorkOrderStatus
+from workorders.schemas import CallOut, NewWorkOrder, WorkOrderOut
 
 __all__ = ["API_TOKEN", "AUTH_TOKEN", "call", "call_many"]
 
@@ -91,3 +93,54 @@ def call_many(
 
 def call(settings: Settings, runtime: Runtime, script: Sequence[str | Step]) -> Placed:
     return call_many(settings, runtime, [script])[0]
+
+
+def report_pothole(
+    runtime: Runtime, address: str, *, caller_number: str = "+16175550123"
+) -> str:
+    """File a pothole report straight into the store; returns its case number."""
+    with runtime.sessions() as session:
+        return store.create_work_order(
+            session,
+            router=runtime.router,
+            new=NewWorkOrder(
+                service_code="REQPOTHL",
+                address=address,
+                house_number=None,
+                street=None,
+                cross_street=None,
+                description="pothole",
+                urgency="normal",
+                caller_number=caller_number,
+            ),
+        ).case_number
+
+
+def move_case(runtime: Runtime, case: str, status: WorkOrderStatus) -> None:
+    """A crew moves the case, as the console or the department API would."""
+    with runtime.sessions() as session:
+        store.set_status(
+            session, case_number=case, status=status, note="", changed_by="crew"
+        )
+
+
+def run_at_once(work: Callable[[], None], *, workers: int = 2) -> None:
+    """Run work on several threads released at the same moment, as the
+    processes of a scaled-out line would; re-raises the first failure."""
+    start = threading.Barrier(workers)
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            work()
+        except BaseException as failure:
+            failures.append(failure)
+
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    if failures:
+        raise failures[0]

@@ -20,10 +20,14 @@ from telephony.runtime import Runtime
 from telephony.settings import Settings
 from telephony.texts import send_due, twilio_client
 from tests.conftest import AUTH_TOKEN
-from tests.telephony.conftest import call
+from tests.telephony.conftest import (
+    call,
+    move_case,
+    report_pothole,
+    run_at_once,
+)
 from workorders import store, texts
 from workorders.models import WorkOrderStatus
-from workorders.schemas import NewWorkOrder
 
 ACCOUNT_SID = "AC" + "1" * 32
 SENDER = "+16175550100"
@@ -109,14 +113,7 @@ def test_caller_who_asked_gets_a_text_until_they_send_stop(
     caller = placed.call.caller_number
     assert caller
 
-    with line.sessions() as session:
-        store.set_status(
-            session,
-            case_number=case,
-            status=WorkOrderStatus.RESOLVED,
-            note="",
-            changed_by="crew",
-        )
+    move_case(line, case, WorkOrderStatus.RESOLVED)
     client = twilio_client(texting)
     assert send_due(line.sessions, client, sender=SENDER) == 1
     [message] = fake_twilio.sent
@@ -161,50 +158,21 @@ def test_two_senders_text_each_update_once(
     try:
         settings = texting.model_copy(update={"twilio_api_base_url": slow.url})
         callers = ["+16175550131", "+16175550132", "+16175550133"]
-        with runtime.sessions() as session:
-            for caller in callers:
-                case = store.create_work_order(
-                    session,
-                    router=runtime.router,
-                    new=NewWorkOrder(
-                        service_code="REQPOTHL",
-                        address="1420 Elm Street",
-                        house_number=None,
-                        street=None,
-                        cross_street=None,
-                        description="pothole",
-                        urgency="normal",
-                        caller_number=caller,
-                    ),
-                ).case_number
+        for caller in callers:
+            case = report_pothole(runtime, "1420 Elm Street", caller_number=caller)
+            with runtime.sessions() as session:
                 texts.subscribe(session, case_number=case, phone=caller)
-                store.set_status(
-                    session,
-                    case_number=case,
-                    status=WorkOrderStatus.RESOLVED,
-                    note="",
-                    changed_by="crew",
-                )
-        start = threading.Barrier(2)
-        failures: list[BaseException] = []
+            move_case(runtime, case, WorkOrderStatus.RESOLVED)
         sent: list[int] = []
 
         def sender() -> None:
-            try:
-                client = twilio_client(settings)
-                start.wait()
-                sent.append(send_due(runtime.sessions, client, sender=SENDER))
-            except BaseException as failure:
-                failures.append(failure)
+            sent.append(
+                send_due(runtime.sessions, twilio_client(settings), sender=SENDER)
+            )
 
-        senders = [threading.Thread(target=sender) for _ in range(2)]
-        for thread in senders:
-            thread.start()
-        for thread in senders:
-            thread.join(timeout=30)
+        run_at_once(sender)
     finally:
         slow.close()
 
-    assert failures == []
     assert sorted(message["To"] for message in slow.sent) == callers
     assert sum(sent) == 3

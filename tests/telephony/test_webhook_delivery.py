@@ -18,10 +18,14 @@ from telephony.app import create_app
 from telephony.runtime import Runtime
 from telephony.settings import Settings
 from telephony.webhooks import deliver_due, signature
-from workorders import outbox, store
+from tests.telephony.conftest import (
+    move_case,
+    report_pothole,
+    run_at_once,
+)
+from workorders import outbox
 from workorders.department_api import PREFIX, key_hash
 from workorders.models import WorkOrderStatus
-from workorders.schemas import NewWorkOrder
 
 
 class Receiver:
@@ -69,31 +73,6 @@ def line(request: pytest.FixtureRequest) -> Runtime:
     return found
 
 
-def _report(runtime: Runtime, address: str) -> str:
-    with runtime.sessions() as session:
-        return store.create_work_order(
-            session,
-            router=runtime.router,
-            new=NewWorkOrder(
-                service_code="REQPOTHL",
-                address=address,
-                house_number=None,
-                street=None,
-                cross_street=None,
-                description="pothole",
-                urgency="normal",
-                caller_number="+16175550123",
-            ),
-        ).case_number
-
-
-def _move(runtime: Runtime, case: str, status: WorkOrderStatus) -> None:
-    with runtime.sessions() as session:
-        store.set_status(
-            session, case_number=case, status=status, note="", changed_by="crew"
-        )
-
-
 def test_events_survive_a_failing_stalling_receiver_and_arrive_in_order(
     line: Runtime,
 ) -> None:
@@ -106,9 +85,9 @@ def test_events_survive_a_failing_stalling_receiver_and_arrive_in_order(
                 url=receiver.url,
                 events=list(outbox.EVENT_TYPES),
             )
-        case = _report(line, "1420 Elm Street")
-        _move(line, case, WorkOrderStatus.IN_PROGRESS)
-        _move(line, case, WorkOrderStatus.RESOLVED)
+        case = report_pothole(line, "1420 Elm Street")
+        move_case(line, case, WorkOrderStatus.IN_PROGRESS)
+        move_case(line, case, WorkOrderStatus.RESOLVED)
 
         # An hour and more of the receiver's trouble, in ten-minute steps.
         now = datetime.now(UTC)
@@ -158,29 +137,18 @@ def test_two_workers_send_each_event_once_and_in_order(line: Runtime) -> None:
                 url=receiver.url,
                 events=list(outbox.EVENT_TYPES),
             )
-        cases = [_report(line, f"{n} Elm Street") for n in (100, 200, 300)]
+        cases = [report_pothole(line, f"{n} Elm Street") for n in (100, 200, 300)]
         for case in cases:
-            _move(line, case, WorkOrderStatus.IN_PROGRESS)
+            move_case(line, case, WorkOrderStatus.IN_PROGRESS)
         now = datetime.now(UTC)
-        start = threading.Barrier(2)
-        failures: list[BaseException] = []
 
         def worker() -> None:
-            try:
-                with httpx.Client() as client:
-                    start.wait()
-                    for _ in range(3):
-                        deliver_due(line.sessions, client, now=now)
-            except BaseException as failure:
-                failures.append(failure)
+            with httpx.Client() as client:
+                for _ in range(3):
+                    deliver_due(line.sessions, client, now=now)
 
-        workers = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in workers:
-            thread.start()
-        for thread in workers:
-            thread.join(timeout=30)
+        run_at_once(worker)
 
-    assert failures == []
     deliveries = [headers["X-Cityline-Delivery"] for headers, _, _ in receiver.received]
     assert len(deliveries) == 6, deliveries
     assert len(set(deliveries)) == 6, deliveries  # none sent twice
@@ -219,7 +187,7 @@ def test_department_api_lists_moves_and_subscribes_only_its_own(
         outbox.add_department_key(
             session, department_code=other, key_hash=key_hash("k-other")
         )
-    first = _report(line, "1420 Elm Street")
+    first = report_pothole(line, "1420 Elm Street")
     with TestClient(create_app(settings, line)) as api:
         assert api.get(f"{PREFIX}/work-orders").status_code == 401
         mine = {"Authorization": "Bearer k-own"}
@@ -229,7 +197,7 @@ def test_department_api_lists_moves_and_subscribes_only_its_own(
         assert (
             api.get(f"{PREFIX}/work-orders", headers=theirs).json()["work_orders"] == []
         )
-        second = _report(line, "88 Washington Street")
+        second = report_pothole(line, "88 Washington Street")
         since = api.get(
             f"{PREFIX}/work-orders",
             params={"after": listed["next_cursor"]},
