@@ -550,7 +550,9 @@ class Dialog:
         created = announce(
             case_number=event.case_number, department_name=event.department_name
         )
-        if self._offer_texts and not event.is_existing:
+        # A caller whose report joined an earlier case wants to hear when it is
+        # fixed as much as the first caller did.
+        if self._offer_texts:
             return self._ask(
                 state, Phase.OFFER_TEXTS, [created, self.prompts.fixed("offer_texts")]
             )

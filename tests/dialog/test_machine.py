@@ -466,10 +466,16 @@ def test_a_guess_between_two_services_is_no_answer_to_what_to_change(
 
 
 @pytest.mark.parametrize(
-    ("offer", "answer"), [(True, "Yes please."), (True, "No."), (False, "")]
+    ("offer", "answer", "joined"),
+    [
+        (True, "Yes please.", False),
+        (True, "No.", False),
+        (True, "Yes.", True),
+        (False, "", False),
+    ],
 )
 def test_text_updates_are_offered_only_where_texts_can_be_sent(
-    offer: bool, answer: str
+    offer: bool, answer: str, joined: bool
 ) -> None:
     from dialog.actions import SubscribeToTexts
     from dialog.events import WorkOrderCreated
@@ -477,7 +483,13 @@ def test_text_updates_are_offered_only_where_texts_can_be_sent(
     call = Conversation(Dialog(load_city(EXAMPLE_CITY_DIR), offer_texts=offer))
     call.say("There's a pothole at 1420 Elm Street.")
     call.say("Yes.")
-    call.send(WorkOrderCreated(case_number="1000015", department_name="Public Works"))
+    call.send(
+        WorkOrderCreated(
+            case_number="1000015", department_name="Public Works", is_existing=joined
+        )
+    )
+    if joined:
+        assert "already been reported" in call.spoken, call.spoken
     if not offer:
         assert call.phase() is Phase.OFFER_REPEAT
         assert "text message" not in call.spoken
@@ -486,6 +498,6 @@ def test_text_updates_are_offered_only_where_texts_can_be_sent(
     actions = call.say(answer)
     subscribed = [a for a in actions if isinstance(a, SubscribeToTexts)]
     assert [a.case_number for a in subscribed] == (
-        ["1000015"] if answer == "Yes please." else []
+        ["1000015"] if answer.startswith("Yes") else []
     )
     assert call.phase() is Phase.OFFER_REPEAT
