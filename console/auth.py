@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import deque
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from workorders import accounts
 
 # argon2id with the library's defaults (RFC 9106 "low memory" profile).
 _HASHER = PasswordHasher()
@@ -54,40 +55,35 @@ def tokens_match(given: str | None, expected: str) -> bool:
 class LoginLimiter:
     """At most max_failures wrong passwords per name and per address in a window.
 
-    Kept in memory: one Cityline process per machine. A scaled-out line would
-    keep it in the database.
+    The failures are kept in the database, so a line scaled out over several
+    processes still allows five tries in all, not five per process.
     """
 
     def __init__(self, *, max_failures: int = 5, window_seconds: float = 900.0) -> None:
         self._max = max_failures
-        self._window = window_seconds
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self._window = timedelta(seconds=window_seconds)
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self._window:
-            times.popleft()
-        return times
-
-    def retry_after_seconds(self, *keys: str) -> float:
+    def retry_after_seconds(
+        self, session: Session, *keys: str, now: datetime | None = None
+    ) -> float:
         """0 when a try is allowed; otherwise how long until one is."""
-        now = time.monotonic()
-        with self._lock:
-            waits = [
-                times[0] + self._window - now
-                for key in keys
-                if len(times := self._recent(key, now)) >= self._max
-            ]
-        return max(waits, default=0.0)
+        moment = now or datetime.now(UTC)
+        waits = [0.0]
+        for key in keys:
+            times = accounts.login_failure_times(
+                session, key=key, since=moment - self._window
+            )
+            if len(times) >= self._max:
+                # Allowed again once enough of them have aged out of the window.
+                freed_at = times[len(times) - self._max] + self._window
+                waits.append((freed_at - moment).total_seconds())
+        return max(waits)
 
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
+    def failed(self, session: Session, *keys: str, now: datetime | None = None) -> None:
+        moment = now or datetime.now(UTC)
+        accounts.record_login_failure(
+            session, keys=keys, now=moment, forget_before=moment - self._window
+        )
 
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+    def succeeded(self, session: Session, *keys: str) -> None:
+        accounts.clear_login_failures(session, keys=keys)

@@ -201,7 +201,7 @@ def make_console_router(
         username = form.get("username", "").strip()
         client = request.client.host if request.client else "?"
         keys = (f"name:{username.lower()}", f"addr:{client}")
-        wait = limiter.retry_after_seconds(*keys)
+        wait = limiter.retry_after_seconds(session, *keys)
         if wait > 0:
             logger.warning("sign-in refused: too many failures (%s)", client)
             return page(
@@ -214,7 +214,7 @@ def make_console_router(
             )
         stored = accounts.password_hash_for(session, username=username)
         if not verify_password(stored[1] if stored else None, form.get("password", "")):
-            limiter.failed(*keys)
+            limiter.failed(session, *keys)
             logger.info("failed sign-in from %s", client)
             return page(
                 request,
@@ -226,7 +226,7 @@ def make_console_router(
             )
         assert stored is not None
         account_id, password_hash = stored
-        limiter.succeeded(*keys)
+        limiter.succeeded(session, *keys)
         if needs_rehash(password_hash):
             accounts.set_password_hash(
                 session,

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from workorders.models import Account, ConsoleSession, Department, Role
+from workorders.models import (
+    Account,
+    ConsoleSession,
+    Department,
+    LoginFailure,
+    Role,
+    as_utc,
+)
 from workorders.schemas import AccountOut
 
 
@@ -93,10 +101,7 @@ def session_account(
     row = session.get(ConsoleSession, token_hash)
     if row is None:
         return None
-    expires_at = row.expires_at
-    if expires_at.tzinfo is None:  # SQLite gives naive UTC back
-        expires_at = expires_at.replace(tzinfo=now.tzinfo)
-    if expires_at <= now:
+    if as_utc(row.expires_at) <= now:
         session.delete(row)
         session.commit()
         return None
@@ -112,3 +117,30 @@ def end_session(session: Session, *, token_hash: str) -> None:
 
 def count_accounts(session: Session) -> int:
     return len(session.scalars(select(Account.id)).all())
+
+
+def login_failure_times(
+    session: Session, *, key: str, since: datetime
+) -> list[datetime]:
+    """When key's wrong passwords since `since` were given, oldest first."""
+    times = session.scalars(
+        select(LoginFailure.failed_at)
+        .where(LoginFailure.key == key, LoginFailure.failed_at > since)
+        .order_by(LoginFailure.failed_at)
+    )
+    return [as_utc(moment) for moment in times]
+
+
+def record_login_failure(
+    session: Session, *, keys: Sequence[str], now: datetime, forget_before: datetime
+) -> None:
+    """Count a wrong password against each key; failures older than
+    forget_before no longer count for anyone and are deleted."""
+    session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= forget_before))
+    session.add_all(LoginFailure(key=key, failed_at=now) for key in keys)
+    session.commit()
+
+
+def clear_login_failures(session: Session, *, keys: Sequence[str]) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.key.in_(keys)))
+    session.commit()

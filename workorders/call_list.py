@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from workorders.models import Call, CallTurn, WorkOrder
+from workorders.models import Call, CallTurn, WorkOrder, as_utc
 from workorders.schemas import CallPage, CallSummary
 
 
@@ -20,10 +20,6 @@ class CallFilter:
     outcome: str | None = None
     service_code: str | None = None
     search: str | None = None  # a case number, or a word the caller or agent said
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _filtered(query: Select[Call], where: CallFilter) -> Select[Call]:
@@ -70,8 +66,8 @@ def list_calls(
     ).all()
     calls = []
     for call, case_number, service_name, worst_seconds in rows:
-        started = _aware(call.started_at)
-        ended = _aware(call.ended_at) if call.ended_at else None
+        started = as_utc(call.started_at)
+        ended = as_utc(call.ended_at) if call.ended_at else None
         calls.append(
             CallSummary(
                 call_sid=call.call_sid,

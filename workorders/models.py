@@ -13,6 +13,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """A stored time made timezone-aware: SQLite hands back naive UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 class WorkOrderStatus(StrEnum):
     RECEIVED = "received"
     IN_PROGRESS = "in_progress"
@@ -284,3 +289,17 @@ class TextMessage(Base):
     provider_sid: Mapped[str | None] = mapped_column(String(64))  # Twilio's SM...
     skipped: Mapped[bool] = mapped_column(default=False)  # opted out before sending
     last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class LoginFailure(Base):
+    """One wrong console password, counted per sign-in name and per address.
+
+    Kept in the database, not in memory, so that every process of a scaled-out
+    line counts the same failures.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)  # "name:sam", "addr:…"
+    failed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

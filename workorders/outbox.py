@@ -21,6 +21,7 @@ from workorders.models import (
     OutboxEvent,
     WebhookSubscription,
     WorkOrder,
+    as_utc,
     utcnow,
 )
 from workorders.schemas import DeliveryOut
@@ -50,10 +51,6 @@ class DueDelivery:
     attempts: int  # made so far; the retry delay grows with them
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=utcnow().tzinfo)
-
-
 def record_event(session: Session, *, order: WorkOrder, event_type: str) -> None:
     """Add the event and one delivery per subscriber; the caller commits."""
     session.flush()
@@ -67,7 +64,7 @@ def record_event(session: Session, *, order: WorkOrder, event_type: str) -> None
         "urgency": order.urgency,
         "status": order.status,
         "source": order.source,
-        "updated_at": _aware(order.updated_at).isoformat(),
+        "updated_at": as_utc(order.updated_at).isoformat(),
     }
     event = OutboxEvent(
         work_order_id=order.id,
@@ -236,12 +233,12 @@ def delivery_log(
             event_type=event.event_type,
             case_number=case_number or "",
             attempts=delivery.attempts,
-            delivered_at=_aware(delivery.delivered_at)
+            delivered_at=as_utc(delivery.delivered_at)
             if delivery.delivered_at
             else None,
             next_attempt_at=None
             if delivery.delivered_at
-            else _aware(delivery.next_attempt_at),
+            else as_utc(delivery.next_attempt_at),
             last_status_code=delivery.last_status_code,
             last_error=delivery.last_error,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -18,6 +18,7 @@ from workorders.models import (
     StatusChange,
     WorkOrder,
     WorkOrderStatus,
+    as_utc,
     utcnow,
 )
 from workorders.routing import Router
@@ -39,11 +40,6 @@ class CaseNotFound(LookupError):
 
 class CallNotFound(LookupError):
     """No call has that CallSid."""
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def sync_departments(session: Session, *, router: Router) -> None:
@@ -74,14 +70,14 @@ def _work_order_out(order: WorkOrder) -> WorkOrderOut:
         urgency=order.urgency,
         status=order.status,
         source=order.source,
-        created_at=_aware(order.created_at),
-        updated_at=_aware(order.updated_at),
+        created_at=as_utc(order.created_at),
+        updated_at=as_utc(order.updated_at),
         history=[
             StatusChangeOut(
                 status=change.status,
                 note=change.note,
                 changed_by=change.changed_by,
-                changed_at=_aware(change.changed_at),
+                changed_at=as_utc(change.changed_at),
             )
             for change in order.history
         ],
@@ -91,7 +87,7 @@ def _work_order_out(order: WorkOrder) -> WorkOrderOut:
                 old_value=fix.old_value,
                 new_value=fix.new_value,
                 corrected_by=fix.corrected_by,
-                corrected_at=_aware(fix.corrected_at),
+                corrected_at=as_utc(fix.corrected_at),
             )
             for fix in order.corrections
         ],
@@ -356,8 +352,8 @@ def get_call(session: Session, *, call_sid: str) -> CallOut:
     return CallOut(
         call_sid=call.call_sid,
         caller_number=call.caller_number,
-        started_at=_aware(call.started_at),
-        ended_at=_aware(call.ended_at) if call.ended_at else None,
+        started_at=as_utc(call.started_at),
+        ended_at=as_utc(call.ended_at) if call.ended_at else None,
         outcome=call.outcome,
         case_number=call.work_order.case_number if call.work_order else None,
         recording_path=call.recording_path,

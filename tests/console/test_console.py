@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from console.auth import hash_password
+from console.auth import LoginLimiter, hash_password
 from console.routes import PREFIX
 from nlu.city import Service
 from telephony.app import create_app
@@ -140,6 +141,41 @@ def test_wrong_password_is_refused_then_rate_limited(browser: TestClient) -> Non
         assert sign_in(browser, "sam", "wrong password!") == 401
     # The sixth try is refused even with the right password.
     assert sign_in(browser, "sam") == 429
+
+
+def test_wrong_passwords_are_counted_across_processes(
+    settings: Settings, app_runtime: Runtime, browser: TestClient
+) -> None:
+    # A second app over the same database stands for a second process.
+    with TestClient(
+        create_app(settings, app_runtime), base_url="https://testserver"
+    ) as other:
+        for client in (browser, other, browser, other, browser):
+            assert sign_in(client, "sam", "wrong password!") == 401
+        assert sign_in(other, "sam") == 429
+        assert sign_in(browser, "sam") == 429
+        # The address is held back too, whatever name it tries next.
+        assert sign_in(other, "dana") == 429
+
+
+def test_sign_in_failures_age_out_of_the_window(app_runtime: Runtime) -> None:
+    limiter = LoginLimiter(max_failures=2, window_seconds=60)
+    keys = ("name:sam", "addr:10.0.0.7")
+    start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    with app_runtime.sessions() as session:
+        limiter.failed(session, *keys, now=start)
+        assert limiter.retry_after_seconds(session, *keys, now=start) == 0
+        limiter.failed(session, *keys, now=start + timedelta(seconds=10))
+        wait = limiter.retry_after_seconds(
+            session, *keys, now=start + timedelta(seconds=20)
+        )
+        assert wait == pytest.approx(40.0)
+        later = start + timedelta(seconds=61)
+        assert limiter.retry_after_seconds(session, *keys, now=later) == 0
+        # A right password forgets what came before it.
+        limiter.failed(session, "name:sam", now=later)
+        limiter.succeeded(session, "name:sam")
+        assert limiter.retry_after_seconds(session, "name:sam", now=later) == 0
 
 
 def test_unknown_name_and_wrong_password_get_the_same_answer(
