@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 from fastapi import APIRouter, Depends, Request
@@ -33,6 +34,7 @@ PREFIX = "/open311/v2"
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
 MAX_DESCRIPTION_CHARS = 4000
+_MAX_MEDIA_URL_CHARS = 500  # the column's width
 _CLOSED = {
     WorkOrderStatus.RESOLVED.value,
     WorkOrderStatus.CLOSED.value,
@@ -114,9 +116,9 @@ def _request_json(order: WorkOrderOut) -> dict[str, Any]:
         "address": order.address,
         "address_id": None,
         "zipcode": None,
-        "lat": None,
-        "long": None,
-        "media_url": None,
+        "lat": order.latitude,
+        "long": order.longitude,
+        "media_url": order.media_url,
     }
 
 
@@ -272,11 +274,14 @@ def make_open311_router(
         if len(description) > MAX_DESCRIPTION_CHARS:
             raise Open311Error(400, "description is longer than 4000 characters")
         answers = _attribute_answers(form, by_code[code].attributes)
-        place = _place(form, config.read_address)
+        coordinates = _coordinates(form)
+        place = _place(form, config.read_address, coordinates)
+        media_url = _media_url(form)
         details = [description] if description else []
         details += [f"{name}: {value}" for name, value in answers]
-        if form.get("media_url"):
-            details.append(f"media: {form['media_url']}")
+        if media_url:
+            # Dispatchers read the description everywhere: the photo is named there.
+            details.append(f"media: {media_url}")
         try:
             created = store.create_work_order(
                 session,
@@ -291,6 +296,9 @@ def make_open311_router(
                     urgency="normal",
                     caller_number=form.get("phone") or None,
                     source="open311",
+                    latitude=coordinates[0] if coordinates else None,
+                    longitude=coordinates[1] if coordinates else None,
+                    media_url=media_url,
                 ),
             )
         except UnknownServiceError:
@@ -336,8 +344,39 @@ def _attribute_answers(
     return answers
 
 
+def _coordinates(form: dict[str, str]) -> tuple[float, float] | None:
+    """(lat, long) when both are given; a phone app sends them beside its address."""
+    lat, long = form.get("lat", "").strip(), form.get("long", "").strip()
+    if not (lat and long):
+        return None
+    try:
+        latitude, longitude = float(lat), float(long)
+    except ValueError:
+        raise Open311Error(400, "lat and long must be numbers") from None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise Open311Error(400, "lat or long is out of range")
+    return latitude, longitude
+
+
+def _media_url(form: dict[str, str]) -> str | None:
+    url = form.get("media_url", "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or any(c.isspace() for c in url)
+        or len(url) > _MAX_MEDIA_URL_CHARS
+    ):
+        raise Open311Error(400, "media_url must be an http(s) URL")
+    return url
+
+
 def _place(
-    form: dict[str, str], read_address: Callable[[str], AddressParts | None]
+    form: dict[str, str],
+    read_address: Callable[[str], AddressParts | None],
+    coordinates: tuple[float, float] | None,
 ) -> AddressParts:
     """The request's location: a city address if one is named, else as given."""
     said = form.get("address_string", "").strip()
@@ -348,16 +387,10 @@ def _place(
         return AddressParts(
             address=said, house_number=None, street=None, cross_street=None
         )
-    lat, long = form.get("lat", "").strip(), form.get("long", "").strip()
-    if lat and long:
-        try:
-            latitude, longitude = float(lat), float(long)
-        except ValueError:
-            raise Open311Error(400, "lat and long must be numbers") from None
-        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            raise Open311Error(400, "lat or long is out of range")
+    if coordinates is not None:
+        # Kept as numbers too; the address line is what a dispatcher reads.
         return AddressParts(
-            address=f"At {latitude:.6f}, {longitude:.6f}",
+            address=f"At {coordinates[0]:.6f}, {coordinates[1]:.6f}",
             house_number=None,
             street=None,
             cross_street=None,

@@ -86,6 +86,10 @@ class WorkOrder(Base):
     status: Mapped[str] = mapped_column(String(32), default=WorkOrderStatus.RECEIVED)
     source: Mapped[str] = mapped_column(String(16), default="phone")
     caller_number: Mapped[str | None] = mapped_column(String(32))
+    # Where an Open311 client (a phone app's GPS) put the report, WGS84 degrees.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    media_url: Mapped[str | None] = mapped_column(String(500))  # a photo, by link
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

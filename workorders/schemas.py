@@ -23,6 +23,9 @@ class NewWorkOrder(BaseModel):
     urgency: str
     caller_number: str | None = None
     source: str = "phone"
+    latitude: float | None = None
+    longitude: float | None = None
+    media_url: str | None = None
 
 
 class StatusChangeOut(BaseModel):
@@ -71,6 +74,9 @@ class WorkOrderOut(BaseModel):
     urgency: str
     status: str
     source: str
+    latitude: float | None = None
+    longitude: float | None = None
+    media_url: str | None = None
     created_at: datetime
     updated_at: datetime
     history: list[StatusChangeOut]

@@ -70,6 +70,9 @@ def _work_order_out(order: WorkOrder) -> WorkOrderOut:
         urgency=order.urgency,
         status=order.status,
         source=order.source,
+        latitude=order.latitude,
+        longitude=order.longitude,
+        media_url=order.media_url,
         created_at=as_utc(order.created_at),
         updated_at=as_utc(order.updated_at),
         history=[
@@ -208,6 +211,9 @@ def create_work_order(
         status=WorkOrderStatus.RECEIVED,
         source=new.source,
         caller_number=new.caller_number,
+        latitude=new.latitude,
+        longitude=new.longitude,
+        media_url=new.media_url,
         created_at=now,
         updated_at=now,
     )

@@ -263,6 +263,33 @@ def test_supervisor_moves_a_work_order_with_a_note(
     assert "crew sent" in browser.get(f"{PREFIX}/work-orders/{case}").text
 
 
+def test_work_order_page_shows_an_apps_position_and_photo(
+    browser: TestClient, app_runtime: Runtime
+) -> None:
+    with app_runtime.sessions() as session:
+        case = store.create_work_order(
+            session,
+            router=app_runtime.router,
+            new=NewWorkOrder(
+                service_code="REQPOTHL",
+                address="1420 Elm Street",
+                house_number="1420",
+                street="Elm Street",
+                cross_street=None,
+                description="from an app",
+                urgency="normal",
+                source="open311",
+                latitude=42.3601,
+                longitude=-71.0589,
+                media_url="https://example.org/pothole.jpg?size=large&v=2",
+            ),
+        ).case_number
+    assert sign_in(browser, "sam") == 303
+    page = browser.get(f"{PREFIX}/work-orders/{case}").text
+    assert '<dd id="position">42.360100, -71.058900</dd>' in page
+    assert 'href="https://example.org/pothole.jpg?size=large&amp;v=2"' in page
+
+
 def test_dispatcher_sees_only_their_departments_orders(
     browser: TestClient, app_runtime: Runtime
 ) -> None:

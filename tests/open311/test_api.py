@@ -137,6 +137,7 @@ def test_posted_request_is_a_routed_work_order_read_back_schema_valid(
     assert one[0]["status"] == "open"
     assert one[0]["address"] == "412 Maple Avenue"
     assert one[0]["agency_responsible"] == "Public Works"
+    assert one[0]["media_url"] == "https://example.org/pothole.jpg"
 
 
 @pytest.mark.parametrize(
@@ -166,6 +167,15 @@ def test_posted_request_is_a_routed_work_order_read_back_schema_valid(
             {"api_key": API_KEY, "service_code": "REQPOTHL", "lat": "95", "long": "0"},
             400,
         ),
+        (
+            {
+                "api_key": API_KEY,
+                "service_code": "REQPOTHL",
+                "address_string": "1420 Elm Street",
+                "media_url": "javascript:alert(1)",
+            },
+            400,
+        ),
     ],
 )
 def test_bad_posts_get_the_spec_error_shape(
@@ -177,8 +187,27 @@ def test_bad_posts_get_the_spec_error_shape(
 def test_request_by_lat_long_is_kept_as_a_place(api: TestClient) -> None:
     created = _post(api, service_code="GENGRAFFITI", lat="42.3601", long="-71.0589")
     case = created.json()[0]["service_request_id"]
-    [request] = api.get(f"{PREFIX}/requests/{case}.json").json()
+    found = api.get(f"{PREFIX}/requests/{case}.json").json()
+    assert_valid(found, "requests.json")
+    [request] = found
     assert request["address"] == "At 42.360100, -71.058900"
+    assert (request["lat"], request["long"]) == (42.3601, -71.0589)
+
+
+def test_phone_app_sends_its_gps_beside_the_address(api: TestClient) -> None:
+    created = _post(
+        api,
+        service_code="REQPOTHL",
+        address_string="1420 elm st",
+        lat="42.35",
+        long="-71.06",
+    )
+    case = created.json()[0]["service_request_id"]
+    [request] = api.get(f"{PREFIX}/requests/{case}.json").json()
+    assert request["address"] == "1420 Elm Street"
+    assert (request["lat"], request["long"]) == (42.35, -71.06)
+    listed = api.get(f"{PREFIX}/requests.json", params={"service_request_id": case})
+    assert listed.json()[0]["lat"] == 42.35
 
 
 def test_requests_filter_by_id_service_status_and_dates(

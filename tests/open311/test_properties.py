@@ -100,7 +100,7 @@ def test_any_service_or_request_id_answers_in_the_spec(
             "description": st.text(max_size=4100),
             "email": _TEXT,
             "phone": _TEXT,
-            "media_url": _TEXT,
+            "media_url": st.one_of(st.just("https://example.org/a.jpg"), _TEXT),
             "attribute[DEPTH]": _TEXT,
         },
     )
