@@ -185,6 +185,9 @@ def parse_streamed_wav(data: bytes) -> tuple[Float32Array, int]:
     raise TextToSpeechError("WAV stream without a data chunk")
 
 
+_PYTTSX3_TRIES = 3
+
+
 class Pyttsx3Synthesizer:
     """Whatever voice the operating system offers, through pyttsx3.
 
@@ -213,6 +216,20 @@ class Pyttsx3Synthesizer:
         return resample(samples, sample_rate_hz, self.sample_rate_hz)
 
     def _run(self, text: str) -> tuple[Float32Array, int]:
+        # pyttsx3's espeak driver can return from runAndWait before its callback
+        # has written a frame (seen once in a full test run, under load): an
+        # empty file for words is that race, and saying them again fixes it.
+        for _ in range(_PYTTSX3_TRIES - 1):
+            samples, sample_rate_hz = self._run_once(text)
+            if samples.size or not text.strip():
+                return samples, sample_rate_hz
+            logger.warning("pyttsx3 wrote no frames; speaking again")
+        samples, sample_rate_hz = self._run_once(text)
+        if text.strip() and not samples.size:
+            raise TextToSpeechError(f"pyttsx3 wrote no audio {_PYTTSX3_TRIES} times")
+        return samples, sample_rate_hz
+
+    def _run_once(self, text: str) -> tuple[Float32Array, int]:
         with self._lock, tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "speech.wav"
             # The espeak driver prints "Audio saved to ..." for every file.
