@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,7 +41,9 @@ def delete_old_audio(
                 if not path.is_relative_to(root):
                     logger.warning("retention: %s is outside the recordings", path)
                     continue
-                if path.is_file():
+                # Every process of a scaled-out line runs this over the same
+                # shared recordings: another one may have deleted it just now.
+                with contextlib.suppress(FileNotFoundError):
                     path.unlink()
                     files += 1
                 _remove_if_empty(path.parent, root)
