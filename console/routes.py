@@ -89,6 +89,14 @@ def login_redirect_handler(_request: Request, _exc: Exception) -> Response:
     return RedirectResponse(f"{PREFIX}/login", status_code=303)
 
 
+async def _read_form(request: Request) -> dict[str, str]:
+    """The posted form; 400 for a NUL character, which PostgreSQL cannot store."""
+    form = {key: str(value) for key, value in (await request.form()).items()}
+    if any("\x00" in text for pair in form.items() for text in pair):
+        raise HTTPException(status_code=400, detail="the form holds a NUL character")
+    return form
+
+
 def make_console_router(
     get_session: Callable[..., Iterator[Session]],
     config: ConsoleConfig,
@@ -121,7 +129,7 @@ def make_console_router(
 
     async def checked_form(request: Request, user: User) -> dict[str, str]:
         """The posted form, or 403 when its CSRF token is not this session's."""
-        form = {key: str(value) for key, value in (await request.form()).items()}
+        form = await _read_form(request)
         if not tokens_match(form.get("csrf_token"), user.csrf_token):
             logger.warning("refused a console form without its CSRF token")
             raise HTTPException(status_code=403, detail="form expired; reload the page")
@@ -193,7 +201,7 @@ def make_console_router(
 
     @router.post("/login", include_in_schema=False)
     async def login(request: Request, session: SessionDep) -> Response:
-        form = {key: str(value) for key, value in (await request.form()).items()}
+        form = await _read_form(request)
         if not tokens_match(
             form.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE, "")
         ):

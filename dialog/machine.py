@@ -70,6 +70,7 @@ _MAX_NOT_UNDERSTOOD = 3
 _ADDRESS_FALLBACK_AFTER = 2
 # A description shorter than this says nothing a dispatcher could find.
 _MIN_DESCRIPTION_WORDS = 3
+_MAX_HOUSE_NUMBER_DIGITS = 6
 _MAX_NO_INPUT = 3
 _MAX_CASE_ATTEMPTS = 3
 _MAX_REPEATS = 2
@@ -335,6 +336,14 @@ class Dialog:
         if not number:
             return self._ask(
                 state, Phase.ADDRESS_FALLBACK, [self.prompts.fixed("address_fallback")]
+            )
+        if len(number) > _MAX_HOUSE_NUMBER_DIGITS:
+            # A phone number or a held key, not a house number: asked again, as
+            # for no digits at all, without counting against the caller.
+            return self._ask(
+                state,
+                Phase.ADDRESS_FALLBACK,
+                [self.prompts.fixed("reprompt_address_fallback")],
             )
         known = state.report.location
         if known is not None:

@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session
 from workorders import store
 from workorders.models import WorkOrderStatus
 from workorders.routing import Router, UnknownServiceError
-from workorders.schemas import AddressParts, NewWorkOrder, WorkOrderOut
+from workorders.schemas import (
+    MAX_ADDRESS_CHARS,
+    MAX_MEDIA_URL_CHARS,
+    MAX_PHONE_CHARS,
+    AddressParts,
+    NewWorkOrder,
+    WorkOrderOut,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +41,8 @@ PREFIX = "/open311/v2"
 DEFAULT_DAYS = 90
 MAX_REQUESTS = 1000
 MAX_DESCRIPTION_CHARS = 4000
-_MAX_MEDIA_URL_CHARS = 500  # the column's width
+# Kept as "Address id ..." in the work order's address line.
+_MAX_ADDRESS_ID_CHARS = MAX_ADDRESS_CHARS - 20
 _CLOSED = {
     WorkOrderStatus.RESOLVED.value,
     WorkOrderStatus.CLOSED.value,
@@ -260,6 +268,8 @@ def make_open311_router(
     ) -> list[dict[str, Any]]:
         """Create a request from a form (`application/x-www-form-urlencoded`)."""
         form = {key: str(value) for key, value in (await request.form()).items()}
+        if any("\x00" in text for pair in form.items() for text in pair):
+            raise Open311Error(400, "a field holds a NUL character")
         given = form.get("api_key", "")
         if not given or not any(
             hmac.compare_digest(given.encode(), key.encode()) for key in config.api_keys
@@ -273,6 +283,11 @@ def make_open311_router(
         description = form.get("description", "").strip()
         if len(description) > MAX_DESCRIPTION_CHARS:
             raise Open311Error(400, "description is longer than 4000 characters")
+        phone = form.get("phone", "").strip()
+        if len(phone) > MAX_PHONE_CHARS:
+            raise Open311Error(
+                400, f"phone is longer than {MAX_PHONE_CHARS} characters"
+            )
         answers = _attribute_answers(form, by_code[code].attributes)
         coordinates = _coordinates(form)
         place = _place(form, config.read_address, coordinates)
@@ -294,7 +309,7 @@ def make_open311_router(
                     cross_street=place.cross_street,
                     description="\n".join(details) or by_code[code].name,
                     urgency="normal",
-                    caller_number=form.get("phone") or None,
+                    caller_number=phone or None,
                     source="open311",
                     latitude=coordinates[0] if coordinates else None,
                     longitude=coordinates[1] if coordinates else None,
@@ -367,7 +382,7 @@ def _media_url(form: dict[str, str]) -> str | None:
         parts.scheme not in ("http", "https")
         or not parts.netloc
         or any(c.isspace() for c in url)
-        or len(url) > _MAX_MEDIA_URL_CHARS
+        or len(url) > MAX_MEDIA_URL_CHARS
     ):
         raise Open311Error(400, "media_url must be an http(s) URL")
     return url
@@ -380,6 +395,10 @@ def _place(
 ) -> AddressParts:
     """The request's location: a city address if one is named, else as given."""
     said = form.get("address_string", "").strip()
+    if len(said) > MAX_ADDRESS_CHARS:
+        raise Open311Error(
+            400, f"address_string is longer than {MAX_ADDRESS_CHARS} characters"
+        )
     if said:
         found = read_address(said)
         if found is not None:
@@ -395,9 +414,14 @@ def _place(
             street=None,
             cross_street=None,
         )
-    if form.get("address_id", "").strip():
+    address_id = form.get("address_id", "").strip()
+    if len(address_id) > _MAX_ADDRESS_ID_CHARS:
+        raise Open311Error(
+            400, f"address_id is longer than {_MAX_ADDRESS_ID_CHARS} characters"
+        )
+    if address_id:
         return AddressParts(
-            address=f"Address id {form['address_id'].strip()}",
+            address=f"Address id {address_id}",
             house_number=None,
             street=None,
             cross_street=None,

@@ -4,12 +4,12 @@ import asyncio
 import contextlib
 import hmac
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, WebSocket
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session
 from starlette.websockets import WebSocketDisconnect
@@ -27,6 +27,9 @@ from console.routes import (
 from dialog.prompts import CityWords, Prompts
 from nlu.city import City, Service, load_city
 from nlu.location import Locator
+from open311.api import (
+    PREFIX as OPEN311_PREFIX,
+)
 from open311.api import (
     CatalogEntry,
     Open311Config,
@@ -306,6 +309,23 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         )
     )
     app.add_exception_handler(Open311Error, open311_error_response)
+
+    @app.middleware("http")
+    async def refuse_nul(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # No client means a NUL character, and PostgreSQL can neither store nor
+        # compare one: refused once here for every route's path and query.
+        params = request.query_params.multi_items()
+        if "\x00" in request.url.path or any(
+            "\x00" in text for pair in params for text in pair
+        ):
+            description = "the path or query holds a NUL character"
+            if request.url.path.startswith(OPEN311_PREFIX):
+                return open311_error_response(request, Open311Error(400, description))
+            return JSONResponse({"detail": description}, status_code=400)
+        return await call_next(request)
+
     app.include_router(make_department_router(get_session))
     # Style and script only: they hold no data, and the sign-in page needs them.
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), "console")

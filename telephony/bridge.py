@@ -26,6 +26,7 @@ from dialog.actions import (
     Say,
     SubscribeToTexts,
     Transfer,
+    WorkOrderDraft,
 )
 from dialog.events import (
     CallStarted,
@@ -55,7 +56,13 @@ from voice.vad import (
 from workorders import case_numbers, store, texts
 from workorders.models import CallOutcome
 from workorders.privacy import mask_phone
-from workorders.schemas import CallTurnIn, NewWorkOrder, WorkOrderOut
+from workorders.schemas import (
+    MAX_ADDRESS_CHARS,
+    MAX_PHONE_CHARS,
+    CallTurnIn,
+    NewWorkOrder,
+    WorkOrderOut,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +159,7 @@ class CallSession:
             return
         self._stream_sid = message.stream_sid
         self._call_sid = message.call_sid
-        self._caller_number = message.custom_parameters.get("from")
+        self._caller_number = _phone_number(message.custom_parameters.get("from"))
         logger.info(
             "call %s from %s started", self._call_sid, mask_phone(self._caller_number)
         )
@@ -424,17 +431,7 @@ class CallSession:
         await asyncio.to_thread(subscribe)
 
     async def _create_work_order(self, action: CreateWorkOrder) -> Event:
-        draft = action.draft
-        new = NewWorkOrder(
-            service_code=draft.service_code,
-            address=draft.address,
-            house_number=draft.house_number,
-            street=draft.street,
-            cross_street=draft.cross_street,
-            description=draft.description,
-            urgency=draft.urgency.value,
-            caller_number=self._caller_number,
-        )
+        new = new_work_order(action.draft, caller_number=self._caller_number)
         window = timedelta(days=self._runtime.settings.duplicate_window_days)
 
         def store_report(session: Session) -> tuple[WorkOrderOut, bool]:
@@ -560,3 +557,31 @@ class CallSession:
                 return work(session)
 
         return await asyncio.to_thread(run)
+
+
+def _phone_number(value: str | None) -> str | None:
+    """Twilio's From, or None where it is no phone number at all: a SIP address
+    can be longer than any number, and cannot be texted or called back."""
+    if not value or len(value) > MAX_PHONE_CHARS:
+        return None
+    return value
+
+
+def new_work_order(draft: WorkOrderDraft, *, caller_number: str | None) -> NewWorkOrder:
+    """The dialog's report as the store takes it, fitted to its columns."""
+    address, description = draft.address, draft.description
+    if len(address) > MAX_ADDRESS_CHARS:
+        # A long description of the place: the address line shows its start,
+        # the dispatcher reads all of it with the problem.
+        address = address[: MAX_ADDRESS_CHARS - 1].rstrip() + "…"
+        description = f"{description}\n{draft.address}"
+    return NewWorkOrder(
+        service_code=draft.service_code,
+        address=address,
+        house_number=draft.house_number,
+        street=draft.street,
+        cross_street=draft.cross_street,
+        description=description,
+        urgency=draft.urgency.value,
+        caller_number=caller_number,
+    )

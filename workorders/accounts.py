@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -119,13 +120,24 @@ def count_accounts(session: Session) -> int:
     return len(session.scalars(select(Account.id)).all())
 
 
+_MAX_KEY_CHARS = 200  # LoginFailure.key's width
+
+
+def _failure_key(key: str) -> str:
+    """The key as stored: one longer than the column (a pasted novel as the
+    sign-in name) is kept as its hash, so it still counts and still fits."""
+    if len(key) <= _MAX_KEY_CHARS:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
 def login_failure_times(
     session: Session, *, key: str, since: datetime
 ) -> list[datetime]:
     """When key's wrong passwords since `since` were given, oldest first."""
     times = session.scalars(
         select(LoginFailure.failed_at)
-        .where(LoginFailure.key == key, LoginFailure.failed_at > since)
+        .where(LoginFailure.key == _failure_key(key), LoginFailure.failed_at > since)
         .order_by(LoginFailure.failed_at)
     )
     return [as_utc(moment) for moment in times]
@@ -137,10 +149,11 @@ def record_login_failure(
     """Count a wrong password against each key; failures older than
     forget_before no longer count for anyone and are deleted."""
     session.execute(delete(LoginFailure).where(LoginFailure.failed_at <= forget_before))
-    session.add_all(LoginFailure(key=key, failed_at=now) for key in keys)
+    session.add_all(LoginFailure(key=_failure_key(key), failed_at=now) for key in keys)
     session.commit()
 
 
 def clear_login_failures(session: Session, *, keys: Sequence[str]) -> None:
-    session.execute(delete(LoginFailure).where(LoginFailure.key.in_(keys)))
+    stored = [_failure_key(key) for key in keys]
+    session.execute(delete(LoginFailure).where(LoginFailure.key.in_(stored)))
     session.commit()

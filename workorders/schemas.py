@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from workorders.models import Role
+
+# The widths of the work order's columns: what comes from outside is fitted or
+# refused before it gets here, so a long value is never a database error.
+MAX_ADDRESS_CHARS = 300
+MAX_HOUSE_NUMBER_CHARS = 16
+MAX_STREET_CHARS = 200
+MAX_PHONE_CHARS = 32
+MAX_MEDIA_URL_CHARS = 500
 
 
 class NewWorkOrder(BaseModel):
@@ -15,17 +23,17 @@ class NewWorkOrder(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     service_code: str
-    address: str
-    house_number: str | None
-    street: str | None
-    cross_street: str | None
+    address: str = Field(max_length=MAX_ADDRESS_CHARS)
+    house_number: str | None = Field(max_length=MAX_HOUSE_NUMBER_CHARS)
+    street: str | None = Field(max_length=MAX_STREET_CHARS)
+    cross_street: str | None = Field(max_length=MAX_STREET_CHARS)
     description: str
     urgency: str
-    caller_number: str | None = None
+    caller_number: str | None = Field(default=None, max_length=MAX_PHONE_CHARS)
     source: str = "phone"
     latitude: float | None = None
     longitude: float | None = None
-    media_url: str | None = None
+    media_url: str | None = Field(default=None, max_length=MAX_MEDIA_URL_CHARS)
 
 
 class StatusChangeOut(BaseModel):

@@ -158,6 +158,32 @@ def test_wrong_passwords_are_counted_across_processes(
         assert sign_in(other, "dana") == 429
 
 
+def test_a_nul_in_a_search_or_a_form_is_a_clear_400(
+    browser: TestClient, app_runtime: Runtime
+) -> None:
+    case = _order(app_runtime, "REQPOTHL", "1420 Elm Street")
+    assert sign_in(browser, "sam") == 303
+    assert (
+        browser.get(f"{PREFIX}/calls", params={"q": "pot\x00hole"}).status_code == 400
+    )
+    page = browser.get(f"{PREFIX}/work-orders/{case}")
+    response = browser.post(
+        f"{PREFIX}/work-orders/{case}/status",
+        data={"status": "resolved", "note": "x\x00", "csrf_token": _csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 400
+    with app_runtime.sessions() as session:
+        assert store.get_work_order(session, case_number=case).status == "received"
+
+
+def test_a_very_long_name_is_refused_and_counted(browser: TestClient) -> None:
+    name = "x" * 5000
+    for _ in range(5):
+        assert sign_in(browser, name, "wrong password!") == 401
+    assert sign_in(browser, name, "wrong password!") == 429
+
+
 def test_sign_in_failures_age_out_of_the_window(app_runtime: Runtime) -> None:
     limiter = LoginLimiter(max_failures=2, window_seconds=60)
     keys = ("name:sam", "addr:10.0.0.7")

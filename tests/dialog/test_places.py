@@ -85,6 +85,15 @@ def test_keyed_house_number_then_street_fills_the_address(dialog: Dialog) -> Non
     assert (draft.house_number, draft.street) == ("1020", "Elm Street")
 
 
+def test_a_phone_number_keyed_as_house_number_is_asked_again(dialog: Dialog) -> None:
+    call = _two_unusable_addresses(dialog)
+    call.keys("6175550123#")
+    assert call.phase() is Phase.ADDRESS_FALLBACK
+    assert call.spoken.endswith("Or, tell me what's near the place.")
+    call.keys("1020#")
+    assert call.phase() is Phase.ASK_STREET_FOR_NUMBER
+
+
 def test_keyed_number_completes_a_street_heard_earlier(dialog: Dialog) -> None:
     call = Conversation(dialog)
     call.say("There's a pothole on Elm Street.")

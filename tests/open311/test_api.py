@@ -176,12 +176,49 @@ def test_posted_request_is_a_routed_work_order_read_back_schema_valid(
             },
             400,
         ),
+        (
+            {
+                "api_key": API_KEY,
+                "service_code": "REQPOTHL",
+                "address_string": "1420 Elm Street\x00",
+            },
+            400,
+        ),
+        (
+            {
+                "api_key": API_KEY,
+                "service_code": "REQPOTHL",
+                "address_string": "1420 Elm Street",
+                "phone": "+1 617 555 0123, or my office, or my cell after six pm",
+            },
+            400,
+        ),
+        (
+            {
+                "api_key": API_KEY,
+                "service_code": "REQPOTHL",
+                "address_string": "near the park " * 30,
+            },
+            400,
+        ),
     ],
 )
 def test_bad_posts_get_the_spec_error_shape(
     api: TestClient, fields: dict[str, str], status: int
 ) -> None:
     assert_spec_error(api.post(f"{PREFIX}/requests.json", data=fields), status)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/requests/1000015%00.json",
+        "/requests.json?service_code=REQ%00POTHL",
+        "/services/%00.json",
+    ],
+)
+def test_a_nul_anywhere_is_a_spec_shaped_400(api: TestClient, path: str) -> None:
+    assert_spec_error(api.get(PREFIX + path), 400)
 
 
 def test_request_by_lat_long_is_kept_as_a_place(api: TestClient) -> None:
