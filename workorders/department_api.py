@@ -23,13 +23,17 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+# PostgreSQL can neither store nor compare a NUL character: a 422, not a 500.
+_NO_NUL = r"^[^\x00]*$"
+
+
 class StatusMove(BaseModel):
     status: WorkOrderStatus
-    note: str = Field(default="", max_length=1000)
+    note: str = Field(default="", max_length=1000, pattern=_NO_NUL)
 
 
 class NewSubscription(BaseModel):
-    url: str = Field(max_length=500)
+    url: str = Field(max_length=500, pattern=_NO_NUL)
     events: list[str] = Field(default_factory=lambda: list(outbox.EVENT_TYPES))
 
 

@@ -211,6 +211,12 @@ def test_department_api_lists_moves_and_subscribes_only_its_own(
             headers=mine,
         )
         assert moved.status_code == 200 and moved.json()["status"] == "in_progress"
+        garbled = api.post(
+            f"{PREFIX}/work-orders/{first}/status",
+            json={"status": "resolved", "note": "done\u0000"},
+            headers=mine,
+        )
+        assert garbled.status_code == 422
         refused = api.post(
             f"{PREFIX}/work-orders/{first}/status",
             json={"status": "closed"},
