@@ -35,7 +35,8 @@ def _filtered(query: Select[Call], where: CallFilter) -> Select[Call]:
     if where.search:
         needle = where.search.strip()
         said = select(CallTurn.call_id).where(
-            func.lower(CallTurn.text).contains(needle.lower())
+            # Escaped: "50%" or "my_street" are words to find, not patterns.
+            func.lower(CallTurn.text).contains(needle.lower(), autoescape=True)
         )
         query = query.where(
             or_(WorkOrder.case_number == needle, Call.id.in_(said.scalar_subquery()))

@@ -400,6 +400,9 @@ def test_filters_find_calls_by_outcome_and_case_number(
     by_word = browser.get(api, params={"q": "pothole"}).json()
     assert by_word["total"] == 1
     assert browser.get(api, params={"q": "zebra crossing"}).json()["total"] == 0
+    # LIKE's wildcards are letters here: "%" alone matches no call.
+    assert browser.get(api, params={"q": "%"}).json()["total"] == 0
+    assert browser.get(api, params={"q": "p_thole"}).json()["total"] == 0
     assert browser.get(api, params={"service": "REQPOTHL"}).json()["total"] == 1
     # The filter form sends every field, empty ones as "".
     empty = {"day": "", "outcome": "", "service": "", "q": ""}
