@@ -89,22 +89,20 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> int:
     return response.status_code
 
 
-def _order(runtime: Runtime, service_code: str, address: str) -> str:
+def _order(runtime: Runtime, service_code: str, address: str, **fields: object) -> str:
+    """File a work order straight into the store; fields override the defaults."""
+    new = NewWorkOrder(
+        service_code=service_code,
+        address=address,
+        house_number=None,
+        street=None,
+        cross_street=None,
+        description="test",
+        urgency="normal",
+        caller_number="+16175550123",
+    ).model_copy(update=fields)
     with runtime.sessions() as session:
-        created = store.create_work_order(
-            session,
-            router=runtime.router,
-            new=NewWorkOrder(
-                service_code=service_code,
-                address=address,
-                house_number=None,
-                street=None,
-                cross_street=None,
-                description="test",
-                urgency="normal",
-                caller_number="+16175550123",
-            ),
-        )
+        created = store.create_work_order(session, router=runtime.router, new=new)
     return created.case_number
 
 
@@ -292,24 +290,15 @@ def test_supervisor_moves_a_work_order_with_a_note(
 def test_work_order_page_shows_an_apps_position_and_photo(
     browser: TestClient, app_runtime: Runtime
 ) -> None:
-    with app_runtime.sessions() as session:
-        case = store.create_work_order(
-            session,
-            router=app_runtime.router,
-            new=NewWorkOrder(
-                service_code="REQPOTHL",
-                address="1420 Elm Street",
-                house_number="1420",
-                street="Elm Street",
-                cross_street=None,
-                description="from an app",
-                urgency="normal",
-                source="open311",
-                latitude=42.3601,
-                longitude=-71.0589,
-                media_url="https://example.org/pothole.jpg?size=large&v=2",
-            ),
-        ).case_number
+    case = _order(
+        app_runtime,
+        "REQPOTHL",
+        "1420 Elm Street",
+        source="open311",
+        latitude=42.3601,
+        longitude=-71.0589,
+        media_url="https://example.org/pothole.jpg?size=large&v=2",
+    )
     assert sign_in(browser, "sam") == 303
     page = browser.get(f"{PREFIX}/work-orders/{case}").text
     assert '<dd id="position">42.360100, -71.058900</dd>' in page
